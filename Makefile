@@ -1,0 +1,25 @@
+# Oracle Chat — the two commands of the README, plus benchmarks.
+#   make serve   install what is missing, build (release), start on 127.0.0.1:8000
+#   make test    install what is missing, build, run every test; non-zero on any failure
+#   make bench   build (release) and print the benchmark figures
+
+SWIFT ?= swift
+RELEASE_BIN = .build/release/oracle-chat
+
+.PHONY: deps build serve test bench clean-data
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product oracle-chat
+
+serve: build
+	$(RELEASE_BIN) serve
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+bench: deps
+	@./bench/run.sh

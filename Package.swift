@@ -1,0 +1,116 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependencies run one way: CLua → LuaRuntime → Policies; CCurl → LLM; Storage;
+// Sessions and Operations use those; HTTPServer uses everything; OracleChat assembles.
+// Nothing below HTTPServer imports Hummingbird.
+let package = Package(
+    name: "oracle-chat",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "oracle-chat", targets: ["OracleChat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian: liblua5.4-dev, libcurl4-openssl-dev)
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // MARK: Core modules
+        .target(
+            name: "OracleCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "OracleCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "LLM",
+            dependencies: [
+                "OracleCore", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            sources: ["LLMProvider.swift", "OfflineProvider.swift"] // TEMP until the LLM client lands
+        ),
+        .target(
+            name: "Sessions",
+            dependencies: [
+                "OracleCore", "Storage", "LLM",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "OracleCore", "Storage", "LLM", "Sessions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "OracleChat",
+            dependencies: [
+                "OracleCore", "Storage", "LLM", "Sessions", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Benchmarks (`make bench`): print their figures, never asserted in tests
+
+        // MARK: Tests (Swift Testing), one target per module
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "OracleCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/TestSupport",
+            sources: ["TemporaryDirectory.swift", "TestConfig.swift"] // TEMP until the LLM client lands
+        ),
+        .testTarget(name: "OracleCoreTests", dependencies: ["OracleCore"]),
+        .testTarget(name: "StorageTests", dependencies: [
+            "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "OracleChatTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: [
+            "HTTPServer", "Storage", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ]
+)

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+
+/// An error answered as `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status.
+///
+/// ```swift
+/// throw APIError(.badRequest, code: "invalid_field", message: "field 'title' must be a string")
+/// ```
+public struct APIError: HTTPResponseError, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    /// Extra fields in the error object, e.g. the id of a message that was kept.
+    public var details: [String: String]
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String,
+                details: [String: String] = [:], headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = details
+        fields["code"] = code
+        fields["message"] = message
+        let body = try JSONSerialization.data(withJSONObject: ["error": fields], options: [.sortedKeys])
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func notFound(_ what: String) -> APIError {
+        APIError(.notFound, code: "not_found", message: "\(what) not found")
+    }
+
+    static func invalidField(_ field: String, _ rule: String) -> APIError {
+        APIError(.badRequest, code: "invalid_field", message: "field '\(field)' \(rule)", details: ["field": field])
+    }
+}

@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+import NIOCore
+import Sessions
+
+/// Turns every error into the JSON error shape; unknown errors become a plain 500 and a log line.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch {
+            return try Self.apiError(for: error, request: request, logger: context.logger).response(from: request, context: context)
+        }
+    }
+
+    static func apiError(for error: any Error, request: Request, logger: Logger) -> APIError {
+        switch error {
+        case let error as HTTPError:
+            let message = error.body ?? error.status.reasonPhrase
+            return APIError(error.status, code: code(for: error.status), message: message, headers: error.headers)
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, code: "payload_too_large", message: "request body is larger than MAX_BODY_BYTES")
+        case ChatError.sessionNotFound:
+            return .notFound("session")
+        case let error as any HTTPResponseError:
+            return APIError(error.status, code: code(for: error.status), message: error.status.reasonPhrase)
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(error)", "http.path": "\(request.uri.path)"])
+            return APIError(.internalServerError, code: "internal", message: "internal server error")
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .badRequest: "bad_request"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .contentTooLarge: "payload_too_large"
+        case .unsupportedMediaType: "unsupported_media_type"
+        default: status.code < 500 ? "client_error" : "server_error"
+        }
+    }
+}

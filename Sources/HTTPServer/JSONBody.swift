@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+
+/// A request's JSON object body, with typed accessors whose errors name the field.
+///
+/// ```swift
+/// let body = try await JSONBody(request, limit: 1_048_576)
+/// let title = try body.string("title", maxLength: 200)
+/// ```
+struct JSONBody {
+    let fields: [String: JSONValue]
+
+    init(_ request: Request, limit: Int) async throws {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        guard buffer.readableBytes > 0 else {
+            throw APIError(.badRequest, code: "invalid_json", message: "request body is empty; send a JSON object")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "request body is not valid JSON")
+        }
+        guard case .object(let fields) = value else {
+            throw APIError(.badRequest, code: "invalid_json", message: "request body must be a JSON object, not \(value.typeName)")
+        }
+        self.fields = fields
+    }
+
+    /// A required, non-blank string of at most `maxLength` characters.
+    func string(_ name: String, maxLength: Int) throws -> String {
+        guard let value = fields[name], value != .null else { throw APIError.invalidField(name, "is required") }
+        guard case .string(let text) = value else { throw APIError.invalidField(name, "must be a string, not \(value.typeName)") }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError.invalidField(name, "must not be empty")
+        }
+        guard text.count <= maxLength else {
+            throw APIError.invalidField(name, "must be at most \(maxLength) characters (got \(text.count))")
+        }
+        return text
+    }
+
+    func optionalBool(_ name: String) throws -> Bool? {
+        guard let value = fields[name], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw APIError.invalidField(name, "must be a boolean, not \(value.typeName)") }
+        return flag
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Hummingbird
+import LLM
+import Logging
+import OracleCore
+import Storage
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP server.",
+        discussion: "Refuses to start on invalid configuration (exit status 2), printing every problem.")
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Address to listen on (HOST).") var host: String?
+    @Option(help: "Port to listen on (PORT).") var port: String?
+    @Option(help: "SQLite file path or sqlite:// URL (DATABASE_URL).") var database: String?
+    @Option(help: "Folder of the Lua policies (POLICIES_DIR).") var policies: String?
+
+    func run() async throws {
+        var flags: [String: String] = [:]
+        flags["HOST"] = host
+        flags["PORT"] = port
+        flags["DATABASE_URL"] = database
+        flags["POLICIES_DIR"] = policies
+        let loaded = try await options.load(flags: flags)
+        let config: OracleConfig
+        do {
+            config = try loaded.validated()
+        } catch {
+            for problem in error.problems { Console.error("error: \(problem)") }
+            Console.error("oracle-chat: refusing to start with invalid configuration (see `oracle-chat config check`)")
+            throw ExitCode(2)
+        }
+        let level = config.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "oracle-chat")
+        for warning in loaded.warnings { logger.warning("config warning", metadata: ["config.warning": "\(warning)"]) }
+
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(location: config.database)
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        let provider = ProviderFactory.make(config: config, logger: logger)
+        let state = ServerState(config: config, store: store, provider: provider, logger: logger)
+        let app = OracleApplication.make(state: state, logger: logger) { port in
+            logger.notice("oracle-chat listening", metadata: [
+                "http.address": "\(config.host):\(port)", "database.path": "\(config.database.path)",
+                "ai.provider": "\(provider.descriptor.name)", "ai.model": "\(provider.descriptor.model)",
+                "version": "\(OracleVersion.current)",
+            ])
+        }
+        try await app.runService()
+        try? store.close()
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+
+/// The validated configuration the server runs with. Build it with ``ConfigLoader``.
+public struct OracleConfig: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var logLevel: Logger.Level
+    public var maxBodyBytes: Int
+    public var maxTitleLength: Int
+    public var maxMessageLength: Int
+
+    public var chatAPIKeys: KeyTenantMap
+    public var adminAPIKey: String
+
+    public var llm: LLMSettings
+    public var sessions: SessionSettings
+    public var policiesDirectory: String
+    public var luaDirectory: String
+    public var healthCheckInterval: Int
+
+    /// The raw values with origins, for `config check` and diagnostics (secrets redacted there).
+    public var resolved: [String: ResolvedValue]
+
+    public struct LLMSettings: Sendable {
+        public var provider: String
+        public var geminiAPIKey: String
+        public var geminiModel: String
+        public var geminiBaseURL: String
+        public var openAIAPIKey: String
+        public var openAIModel: String
+        public var openAIBaseURL: String
+        public var systemPrompt: String
+
+        /// `offline`, `gemini` or `openai` after resolving `auto`.
+        public var effectiveProvider: String {
+            switch provider {
+            case "auto":
+                if !geminiAPIKey.isEmpty { return "gemini" }
+                if !openAIAPIKey.isEmpty || !openAIBaseURL.isEmpty { return "openai" }
+                return "offline"
+            default: return provider
+            }
+        }
+
+        /// Every secret value, for redaction of error texts.
+        public var secrets: [String] { [geminiAPIKey, openAIAPIKey].filter { !$0.isEmpty } }
+    }
+
+    /// The persistent-session settings; the overridable ones can change at run time.
+    public struct SessionSettings: Sendable, Equatable, Codable {
+        public var usePersistentSessions: Bool
+        public var rolloutPercentage: Int
+        public var sessionTimeout: Int
+        public var maxSessions: Int
+        public var cleanupInterval: Int
+        public var enableRecovery: Bool
+        public var maxRecoveryHistoryMessages: Int
+        public var recoveryTimeoutSeconds: Int
+        public var emergencyCleanupThreshold: Double
+        public var cleanupBatchSize: Int
+        public var forceCleanupOnStartup: Bool
+
+        /// What `/health` reports as `services.persistent_sessions`.
+        public var isEnabled: Bool { usePersistentSessions && rolloutPercentage > 0 }
+    }
+
+    init(_ loaded: LoadedConfig) {
+        func int(_ name: String) -> Int { Int(loaded.raw(name).trimmingCharacters(in: .whitespaces)) ?? 0 }
+        func bool(_ name: String) -> Bool { SettingRule.parseBool(loaded.raw(name)) ?? false }
+        func text(_ name: String) -> String { loaded.raw(name) }
+        host = text("HOST")
+        port = int("PORT")
+        database = DatabaseLocation.parse(text("DATABASE_URL")) ?? DatabaseLocation(path: "data/oracle_sessions.db")
+        logLevel = Logger.Level(rawValue: text("LOG_LEVEL").lowercased()) ?? .info
+        maxBodyBytes = int("MAX_BODY_BYTES")
+        maxTitleLength = int("MAX_TITLE_LENGTH")
+        maxMessageLength = int("MAX_MESSAGE_LENGTH")
+        chatAPIKeys = (try? KeyTenantMap.parse(text("CHAT_API_KEYS"))) ?? KeyTenantMap(tenantsByKey: [:])
+        adminAPIKey = text("ADMIN_API_KEY")
+        llm = LLMSettings(
+            provider: text("LLM_PROVIDER").lowercased(),
+            geminiAPIKey: text("GEMINI_API_KEY"),
+            geminiModel: text("GEMINI_MODEL"),
+            geminiBaseURL: text("GEMINI_BASE_URL"),
+            openAIAPIKey: text("OPENAI_API_KEY"),
+            openAIModel: text("OPENAI_MODEL"),
+            openAIBaseURL: text("OPENAI_BASE_URL"),
+            systemPrompt: text("SYSTEM_PROMPT")
+        )
+        sessions = SessionSettings(
+            usePersistentSessions: bool("USE_PERSISTENT_SESSIONS"),
+            rolloutPercentage: int("GRADUAL_ROLLOUT_PERCENTAGE"),
+            sessionTimeout: int("PERSISTENT_SESSION_TIMEOUT"),
+            maxSessions: int("MAX_PERSISTENT_SESSIONS"),
+            cleanupInterval: int("CLEANUP_INTERVAL"),
+            enableRecovery: bool("ENABLE_SESSION_RECOVERY"),
+            maxRecoveryHistoryMessages: int("MAX_RECOVERY_HISTORY_MESSAGES"),
+            recoveryTimeoutSeconds: int("RECOVERY_TIMEOUT_SECONDS"),
+            emergencyCleanupThreshold: Double(text("EMERGENCY_CLEANUP_THRESHOLD")) ?? 0.95,
+            cleanupBatchSize: int("CLEANUP_BATCH_SIZE"),
+            forceCleanupOnStartup: bool("FORCE_CLEANUP_ON_STARTUP")
+        )
+        policiesDirectory = text("POLICIES_DIR")
+        luaDirectory = text("LUA_DIR")
+        healthCheckInterval = int("HEALTH_CHECK_INTERVAL")
+        resolved = loaded.values
+    }
+
+    /// Every secret value configured, so error texts can be scrubbed of them.
+    public var secrets: [String] {
+        (llm.secrets + [adminAPIKey] + Array(chatAPIKeys.tenantsByKey.keys)).filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// One configuration variable: its name (the seeds' names), default, rule and documentation.
+///
+/// The catalog of specs (``SettingsCatalog``) drives everything that touches configuration:
+/// loading, `config check`, the default file in `config/`, redaction in diagnostics and the
+/// validation of runtime overrides — so a rule is written once.
+///
+/// ```swift
+/// let spec = SettingsCatalog.spec(named: "GRADUAL_ROLLOUT_PERCENTAGE")!
+/// spec.validate("150") // → "GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100 (got 150)"
+/// ```
+public struct SettingSpec: Sendable {
+    public enum Group: String, Sendable, CaseIterable {
+        case server = "Server"
+        case security = "Security"
+        case llm = "LLM provider"
+        case sessions = "Persistent sessions"
+        case policies = "Policies"
+        case operations = "Operations"
+    }
+
+    public let name: String
+    public let defaultValue: String
+    public let rule: SettingRule
+    public let group: Group
+    public let summary: String
+    /// Secrets are never printed, logged or stored in the decision log.
+    public let isSecret: Bool
+    /// Can be changed at run time through `PUT /api/v1/admin/overrides/{NAME}`.
+    public let isOverridable: Bool
+
+    public init(
+        _ name: String, default defaultValue: String, _ rule: SettingRule, group: Group,
+        secret: Bool = false, overridable: Bool = false, _ summary: String
+    ) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.rule = rule
+        self.group = group
+        self.summary = summary
+        self.isSecret = secret
+        self.isOverridable = overridable
+    }
+
+    /// Checks a raw value against the rule; returns the problem, or nil when valid.
+    public func validate(_ raw: String) -> String? {
+        guard let problem = rule.problem(with: raw.trimmingCharacters(in: .whitespaces)) else { return nil }
+        let shown = isSecret ? "" : " (got \(raw.isEmpty ? "an empty value" : "\"\(raw)\""))"
+        return "\(name) must \(problem)\(shown)"
+    }
+
+    /// The value as it may be shown to an operator.
+    public func display(_ raw: String) -> String {
+        isSecret ? (raw.isEmpty ? "" : "[redacted]") : raw
+    }
+}
+
+/// What a setting's value must look like.
+public enum SettingRule: Sendable, Equatable {
+    case integer(min: Int, max: Int?)
+    case number(min: Double, max: Double)
+    case boolean
+    case text(nonEmpty: Bool)
+    case choice([String])
+    /// Empty, or an http(s) URL.
+    case optionalURL
+    /// Empty, or comma-separated http(s) URLs.
+    case urlList
+    /// Empty, or comma-separated `key:tenant` pairs (a bare `key` maps to tenant `default`).
+    case keyTenantMap
+    /// A file path or a `sqlite://` URL.
+    case databaseURL
+
+    /// The rule as a sentence fragment following "must", or nil when `raw` satisfies it.
+    func problem(with raw: String) -> String? {
+        switch self {
+        case .integer(let min, let max):
+            guard let value = Int(raw) else {
+                return max.map { "be an integer \(min)–\($0)" } ?? "be an integer >= \(min)"
+            }
+            if let max {
+                return (min...max).contains(value) ? nil : "be an integer \(min)–\(max)"
+            }
+            return value >= min ? nil : "be >= \(min)"
+        case .number(let min, let max):
+            guard let value = Double(raw), value.isFinite, value >= min, value <= max else {
+                return "be a number \(Self.format(min))–\(Self.format(max))"
+            }
+            return nil
+        case .boolean:
+            return Self.parseBool(raw) == nil ? "be true or false" : nil
+        case .text(let nonEmpty):
+            return nonEmpty && raw.isEmpty ? "not be empty" : nil
+        case .choice(let options):
+            return options.contains(raw.lowercased()) ? nil : "be one of \(options.joined(separator: ", "))"
+        case .optionalURL:
+            return raw.isEmpty || Self.isHTTPURL(raw) ? nil : "be empty or an http:// or https:// URL"
+        case .urlList:
+            let urls = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            return urls.allSatisfy(Self.isHTTPURL) ? nil : "be empty or a comma-separated list of http:// or https:// URLs"
+        case .keyTenantMap:
+            return (try? KeyTenantMap.parse(raw)) == nil
+                ? "be empty or comma-separated key:tenant pairs with keys of at least 16 characters" : nil
+        case .databaseURL:
+            return DatabaseLocation.parse(raw) == nil ? "be a SQLite file path or sqlite:// URL" : nil
+        }
+    }
+
+    /// The rule in a few words, for documentation.
+    public var summary: String {
+        switch self {
+        case .integer(let min, let max): max.map { "integer \(min)–\($0)" } ?? "integer >= \(min)"
+        case .number(let min, let max): "number \(Self.format(min))–\(Self.format(max))"
+        case .boolean: "true or false"
+        case .text(let nonEmpty): nonEmpty ? "non-empty text" : "text, may be empty"
+        case .choice(let options): "one of " + options.joined(separator: ", ")
+        case .optionalURL: "empty or an http(s) URL"
+        case .urlList: "empty or comma-separated http(s) URLs"
+        case .keyTenantMap: "empty or key:tenant pairs (keys >= 16 characters)"
+        case .databaseURL: "file path or sqlite:// URL"
+        }
+    }
+
+    public static func parseBool(_ raw: String) -> Bool? {
+        switch raw.lowercased() {
+        case "true", "1", "yes", "on": true
+        case "false", "0", "no", "off": false
+        default: nil
+        }
+    }
+
+    static func isHTTPURL(_ raw: String) -> Bool {
+        (raw.hasPrefix("http://") || raw.hasPrefix("https://")) && raw.count > 8 && !raw.contains(" ")
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
+        try await writer.write { db in
+            guard let next = try Int.fetchOne(db, sql: """
+                SELECT message_count + 1 FROM sessions WHERE id = ? AND tenant_id = ?
+                """, arguments: [sessionID, tenant]) else {
+                throw StorageError.notFound
+            }
+            let stored = StoredMessage(
+                id: UUID().uuidString.lowercased(), sessionID: sessionID, sequence: next,
+                role: message.role, content: message.content, status: message.status,
+                provider: message.provider, model: message.model, usage: message.usage,
+                isFallback: message.isFallback, error: nil, createdAt: Date())
+            try db.execute(sql: """
+                INSERT INTO messages (id, session_id, tenant_id, seq, role, content, status, provider, model,
+                    prompt_tokens, completion_tokens, total_tokens, cached_tokens, is_fallback, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    stored.id, sessionID, tenant, next, stored.role.rawValue, stored.content, stored.status.rawValue,
+                    stored.provider, stored.model, stored.usage?.promptTokens, stored.usage?.completionTokens,
+                    stored.usage?.totalTokens, stored.usage?.cachedTokens, stored.isFallback, stored.createdAt,
+                ])
+            try db.execute(
+                sql: "UPDATE sessions SET message_count = ?, updated_at = ? WHERE id = ?",
+                arguments: [next, stored.createdAt, sessionID])
+            return stored
+        }
+    }
+
+    public func markReplyFailed(messageID: String, error: String) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE messages SET status = ?, error = ? WHERE id = ?",
+                arguments: [MessageStatus.failed.rawValue, error, messageID])
+        }
+    }
+
+    public func messages(sessionID: String, tenant: String, last: Int?) async throws -> [StoredMessage] {
+        try await writer.read { db in
+            let rows: [Row]
+            if let last {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT * FROM (SELECT * FROM messages WHERE session_id = ? AND tenant_id = ?
+                                   ORDER BY seq DESC LIMIT ?) ORDER BY seq
+                    """, arguments: [sessionID, tenant, last])
+            } else {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT * FROM messages WHERE session_id = ? AND tenant_id = ? ORDER BY seq
+                    """, arguments: [sessionID, tenant])
+            }
+            return rows.map(StoredMessage.init(row:))
+        }
+    }
+}
+
+extension StoredMessage {
+    init(row: Row) {
+        let prompt: Int? = row["prompt_tokens"]
+        self.init(
+            id: row["id"], sessionID: row["session_id"], sequence: row["seq"],
+            role: MessageRole(rawValue: row["role"]) ?? .user, content: row["content"],
+            status: MessageStatus(rawValue: row["status"]) ?? .complete,
+            provider: row["provider"], model: row["model"],
+            usage: prompt.map { prompt in
+                StoredUsage(promptTokens: prompt, completionTokens: row["completion_tokens"] ?? 0,
+                            totalTokens: row["total_tokens"] ?? 0, cachedTokens: row["cached_tokens"] ?? 0)
+            },
+            isFallback: row["is_fallback"], error: row["error"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import OracleCore
+
+/// The embedded store: one SQLite file in WAL mode through a GRDB `DatabasePool`.
+///
+/// Writes use `synchronous = FULL`, so a message acknowledged to a client survives a power
+/// loss, not only a crash. Migrations are named and append-only (``SQLiteStore/migrator``).
+///
+/// ```swift
+/// let store = try SQLiteStore(location: DatabaseLocation(path: "data/oracle_sessions.db"))
+/// try await store.migrate()
+/// ```
+public final class SQLiteStore: ChatStore {
+    public let writer: any DatabaseWriter
+    public let location: DatabaseLocation
+
+    public init(location: DatabaseLocation) throws {
+        self.location = location
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.label = "oracle-chat"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            if location.isInMemory {
+                writer = try DatabaseQueue(configuration: configuration)
+            } else {
+                let url = URL(fileURLWithPath: location.path)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                writer = try DatabasePool(path: location.path, configuration: configuration)
+            }
+        } catch {
+            throw StorageError.cannotOpen(path: location.path, reason: "\(error)")
+        }
+    }
+
+    /// Applies every migration not yet recorded in `grdb_migrations`.
+    public func migrate() async throws {
+        let writer = self.writer
+        // Migrating blocks while it writes; keep it off the caller's executor.
+        try await Task.detached { try Self.migrator.migrate(writer) }.value
+    }
+
+    /// True when every known migration has been applied.
+    public func isMigrated() async throws -> Bool {
+        try await writer.read { db in try Self.migrator.hasCompletedMigrations(db) }
+    }
+
+    public func health() async -> DatabaseHealth {
+        let start = ContinuousClock.now
+        do {
+            let version = try await writer.read { db -> String? in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions")
+                return try Self.migrator.appliedIdentifiers(db).sorted().last
+            }
+            return DatabaseHealth(status: "healthy", latencyMs: Self.ms(since: start), schemaVersion: version)
+        } catch {
+            return DatabaseHealth(status: "unhealthy", latencyMs: Self.ms(since: start), error: "\(error)")
+        }
+    }
+
+    static func ms(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    public func close() throws {
+        try writer.close()
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct CommandLineTests {
+    @Test func versionFlag() throws {
+        let result = try OracleChatBinary.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test func configCheckReportsEveryProblem() throws {
+        let result = try OracleChatBinary.run(["config", "check"], environment: [
+            "GRADUAL_ROLLOUT_PERCENTAGE": "150", "PERSISTENT_SESSION_TIMEOUT": "30",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100"))
+        #expect(result.stderr.contains("PERSISTENT_SESSION_TIMEOUT must be >= 60"))
+    }
+
+    @Test func serveRefusesInvalidConfigWithExitCode2() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let result = try OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")],
+                                              environment: ["GRADUAL_ROLLOUT_PERCENTAGE": "abc"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.db")))
+    }
+
+    @Test func missingExplicitConfigFileIsAnError() throws {
+        let result = try OracleChatBinary.run(["config", "check", "--config", "/nonexistent/oracle.env"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/nonexistent/oracle.env"))
+    }
+
+    @Test func restartOnTheSameFileKeepsEverySessionAndMessage() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let env = ["DATABASE_URL": "sqlite://" + dir.file("data/oracle_sessions.db"), "LOG_LEVEL": "info"]
+        var ids: [String] = []
+        let first = try ServerProcess(environment: env)
+        for i in 1...3 {
+            let (status, session) = try await first.request("POST", "/api/v1/sessions/", body: "{\"title\":\"s\(i)\"}")
+            #expect(status == 201)
+            let id = try #require(session["id"] as? String)
+            ids.append(id)
+            let (sent, _) = try await first.request("POST", "/api/v1/sessions/\(id)/messages", body: "{\"content\":\"hello \(i)\"}")
+            #expect(sent == 200)
+        }
+        #expect(first.stop() == 0, "graceful shutdown on SIGTERM exits 0")
+
+        let second = try ServerProcess(environment: env)
+        defer { _ = second.stop() }
+        let (_, list) = try await second.request("GET", "/api/v1/sessions")
+        #expect(list["total"] as? Int == 3)
+        for (i, id) in ids.enumerated() {
+            let (_, history) = try await second.request("GET", "/api/v1/sessions/\(id)/messages")
+            let messages = history["messages"] as? [[String: Any]] ?? []
+            #expect(messages.count == 2)
+            #expect(messages.first?["content"] as? String == "hello \(i + 1)")
+            #expect(messages.last?["role"] as? String == "assistant")
+        }
+    }
+}

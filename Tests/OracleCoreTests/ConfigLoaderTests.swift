@@ -1,0 +1,107 @@
+import Foundation
+import OracleCore
+import Testing
+
+@Suite struct ConfigLoaderTests {
+    func load(env: [String: String] = [:], flags: [String: String] = [:], file: String = "") async throws -> LoadedConfig {
+        let dir = try TemporaryDirectoryForCore()
+        defer { dir.remove() }
+        let path = dir.path + "/test.env"
+        try file.write(toFile: path, atomically: true, encoding: .utf8)
+        return try await ConfigLoader.load(environment: env, flags: flags, configFile: path)
+    }
+
+    @Test func defaultsAreValid() async throws {
+        let loaded = try await load()
+        #expect(loaded.problems.isEmpty)
+        let config = try loaded.validated()
+        #expect(config.host == "127.0.0.1")
+        #expect(config.port == 8000)
+        #expect(config.database.path == "data/oracle_sessions.db")
+        #expect(config.llm.effectiveProvider == "offline")
+        #expect(config.sessions.isEnabled == false)
+    }
+
+    @Test func rolloutOutOfRangeNamesVariableAndRule() async throws {
+        let loaded = try await load(env: ["GRADUAL_ROLLOUT_PERCENTAGE": "150"])
+        #expect(loaded.problems == ["GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100 (got \"150\")"])
+    }
+
+    @Test func timeoutBelowMinimumNamesRule() async throws {
+        let loaded = try await load(env: ["PERSISTENT_SESSION_TIMEOUT": "30"])
+        #expect(loaded.problems == ["PERSISTENT_SESSION_TIMEOUT must be >= 60 (got \"30\")"])
+    }
+
+    @Test func everyProblemIsReported() async throws {
+        let loaded = try await load(env: [
+            "PORT": "eighty", "USE_PERSISTENT_SESSIONS": "maybe", "EMERGENCY_CLEANUP_THRESHOLD": "2",
+            "LOG_LEVEL": "loud", "DATABASE_URL": "sqlite://",
+        ])
+        let names = loaded.problems.map { String($0.prefix(while: { $0 != " " })) }
+        #expect(Set(names) == ["PORT", "USE_PERSISTENT_SESSIONS", "EMERGENCY_CLEANUP_THRESHOLD", "LOG_LEVEL", "DATABASE_URL"])
+        #expect(throws: ConfigProblems.self) { try loaded.validated() }
+    }
+
+    @Test func secretValuesAreNeverEchoed() async throws {
+        let loaded = try await load(env: ["CHAT_API_KEYS": "short-secret:tenant"])
+        #expect(loaded.problems.count == 1)
+        #expect(!loaded.problems[0].contains("short-secret"))
+    }
+
+    @Test func layersFlagOverEnvironmentOverFileOverDefault() async throws {
+        let loaded = try await load(
+            env: ["PORT": "9001", "HOST": "0.0.0.0"],
+            flags: ["PORT": "9002"],
+            file: "PORT=9000\nHOST=10.0.0.1\nMAX_TITLE_LENGTH=99\n")
+        let config = try loaded.validated()
+        #expect(config.port == 9002)
+        #expect(loaded.values["PORT"]?.origin == .flag)
+        #expect(config.host == "0.0.0.0")
+        #expect(loaded.values["HOST"]?.origin == .environment)
+        #expect(config.maxTitleLength == 99)
+        #expect(loaded.values["LOG_LEVEL"]?.origin == .default)
+    }
+
+    @Test func unknownNamesInFileAreWarned() async throws {
+        let loaded = try await load(file: "LOG_SESSION_OPERATIONS=true\n# COMMENTED=1\n")
+        #expect(loaded.warnings.count == 1)
+        #expect(loaded.warnings[0].hasPrefix("LOG_SESSION_OPERATIONS"))
+    }
+
+    @Test func geminiNeedsItsKey() async throws {
+        let loaded = try await load(env: ["LLM_PROVIDER": "gemini"])
+        #expect(loaded.problems == ["GEMINI_API_KEY must be set when LLM_PROVIDER=gemini"])
+        let auto = try await load(env: ["GEMINI_API_KEY": "k-123456789"]).validated()
+        #expect(auto.llm.effectiveProvider == "gemini")
+    }
+
+    @Test func databaseURLForms() {
+        #expect(DatabaseLocation.parse("sqlite:///var/lib/oc.db")?.path == "/var/lib/oc.db")
+        #expect(DatabaseLocation.parse("sqlite://data/x.db")?.path == "data/x.db")
+        #expect(DatabaseLocation.parse("data/x.db")?.path == "data/x.db")
+        #expect(DatabaseLocation.parse("") == nil)
+        #expect(DatabaseLocation.parse("sqlite://") == nil)
+    }
+
+    @Test func chatKeysMapToTenants() throws {
+        let map = try KeyTenantMap.parse("aaaaaaaaaaaaaaaa1:acme, bbbbbbbbbbbbbbbb2")
+        #expect(map.tenant(forKey: "aaaaaaaaaaaaaaaa1") == "acme")
+        #expect(map.tenant(forKey: "bbbbbbbbbbbbbbbb2") == "default")
+        #expect(map.tenant(forKey: "aaaaaaaaaaaaaaaa") == nil)
+    }
+
+    @Test func redactorRemovesSecrets() {
+        let redactor = Redactor(secrets: ["sk-abcdef", "sk-abc"])
+        #expect(redactor.redact("key sk-abcdef and sk-abc") == "key [redacted] and [redacted]")
+    }
+}
+
+/// OracleCoreTests depends on OracleCore only; a tiny temp folder helper.
+struct TemporaryDirectoryForCore {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "oracle-core-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}

@@ -1,0 +1,132 @@
+import GRDB
+import Foundation
+import OracleCore
+import Storage
+import Testing
+import TestSupport
+
+@Suite struct SQLiteStoreTests {
+    func withStore(_ body: (SQLiteStore, TemporaryDirectory) async throws -> Void) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(location: DatabaseLocation(path: dir.file("db/oracle_sessions.db")))
+        try await store.migrate()
+        try await body(store, dir)
+        try store.close()
+    }
+
+    @Test func createsDatabaseFolderAndMigrates() async throws {
+        try await withStore { store, dir in
+            #expect(FileManager.default.fileExists(atPath: dir.file("db/oracle_sessions.db")))
+            let migrated = try await store.isMigrated()
+            #expect(migrated)
+            let health = await store.health()
+            #expect(health.status == "healthy")
+            #expect(health.schemaVersion == "v1_sessions_and_messages")
+        }
+    }
+
+    @Test func messagesKeepOrderAndDeleteCascades() async throws {
+        try await withStore { store, _ in
+            let session = try await store.createSession(tenant: "t", title: "A")
+            for i in 1...5 {
+                _ = try await store.appendMessage(NewMessage(role: i % 2 == 1 ? .user : .assistant, content: "m\(i)"),
+                                                  sessionID: session.id, tenant: "t")
+            }
+            let all = try await store.messages(sessionID: session.id, tenant: "t", last: nil)
+            #expect(all.map(\.content) == ["m1", "m2", "m3", "m4", "m5"])
+            #expect(all.map(\.sequence) == [1, 2, 3, 4, 5])
+            let lastTwo = try await store.messages(sessionID: session.id, tenant: "t", last: 2)
+            #expect(lastTwo.map(\.content) == ["m4", "m5"])
+            #expect(try await store.session(id: session.id, tenant: "t")?.messageCount == 5)
+
+            #expect(try await store.deleteSession(id: session.id, tenant: "t"))
+            let orphans = try await store.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE session_id = ?", arguments: [session.id])
+            }
+            #expect(orphans == 0)
+            #expect(try await store.deleteSession(id: session.id, tenant: "t") == false)
+        }
+    }
+
+    @Test func tenantsAreIsolated() async throws {
+        try await withStore { store, _ in
+            let mine = try await store.createSession(tenant: "a", title: "mine")
+            #expect(try await store.session(id: mine.id, tenant: "b") == nil)
+            #expect(try await store.deleteSession(id: mine.id, tenant: "b") == false)
+            await #expect(throws: StorageError.notFound) {
+                _ = try await store.appendMessage(NewMessage(role: .user, content: "x"), sessionID: mine.id, tenant: "b")
+            }
+            #expect(try await store.listSessions(tenant: "b", limit: 10, offset: 0).total == 0)
+            #expect(try await store.messages(sessionID: mine.id, tenant: "a", last: nil).isEmpty)
+        }
+    }
+
+    @Test func listIsNewestFirstAndPaginated() async throws {
+        try await withStore { store, _ in
+            for i in 1...5 { _ = try await store.createSession(tenant: "t", title: "s\(i)") }
+            let first = try await store.listSessions(tenant: "t", limit: 2, offset: 0)
+            #expect(first.total == 5)
+            #expect(first.sessions.map(\.title) == ["s5", "s4"])
+            let last = try await store.listSessions(tenant: "t", limit: 2, offset: 4)
+            #expect(last.sessions.map(\.title) == ["s1"])
+        }
+    }
+
+    @Test func concurrentAppendsGetDistinctSequenceNumbers() async throws {
+        try await withStore { store, _ in
+            let session = try await store.createSession(tenant: "t", title: "busy")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        _ = try await store.appendMessage(NewMessage(role: .user, content: "\(i)"), sessionID: session.id, tenant: "t")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await store.messages(sessionID: session.id, tenant: "t", last: nil)
+            #expect(all.map(\.sequence) == Array(1...40))
+            #expect(Set(all.map(\.content)).count == 40)
+        }
+    }
+
+    @Test func everythingSurvivesReopeningTheFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let location = DatabaseLocation(path: dir.file("oracle_sessions.db"))
+        var ids: [String] = []
+        do {
+            let store = try SQLiteStore(location: location)
+            try await store.migrate()
+            for i in 1...3 {
+                let s = try await store.createSession(tenant: "t", title: "s\(i)")
+                ids.append(s.id)
+                _ = try await store.appendMessage(NewMessage(role: .user, content: "hello \(i)"), sessionID: s.id, tenant: "t")
+                _ = try await store.appendMessage(
+                    NewMessage(role: .assistant, content: "reply \(i)", provider: "offline", model: "m",
+                               usage: StoredUsage(promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 1)),
+                    sessionID: s.id, tenant: "t")
+            }
+            try store.close()
+        }
+        let reopened = try SQLiteStore(location: location)
+        try await reopened.migrate()
+        #expect(try await reopened.listSessions(tenant: "t", limit: 10, offset: 0).total == 3)
+        for (i, id) in ids.enumerated() {
+            let messages = try await reopened.messages(sessionID: id, tenant: "t", last: nil)
+            #expect(messages.map(\.content) == ["hello \(i + 1)", "reply \(i + 1)"])
+            #expect(messages[1].usage == StoredUsage(promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 1))
+        }
+        try reopened.close()
+    }
+
+    @Test func walModeAndFullSyncAreOn() async throws {
+        try await withStore { store, _ in
+            let (mode, sync) = try await store.writer.read { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            }
+            #expect(mode == "wal")
+            #expect(sync == 2) // FULL
+        }
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds and runs every benchmark in release mode; each prints its own figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+benches=$(swift package describe --type json 2>/dev/null | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(" ".join(t["name"] for t in d["targets"] if t["type"]=="executable" and t["path"].startswith("bench/")))')
+if [ -z "$benches" ]; then echo "no benchmarks yet"; exit 0; fi
+for b in $benches; do
+  swift build -c release --product "$b" >/dev/null
+  echo "== $b"
+  ".build/release/$b"
+done
