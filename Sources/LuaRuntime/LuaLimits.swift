@@ -1,0 +1,57 @@
+/// Resource limits applied to every call into a ``LuaState`` (including a chunk's main body
+/// run by ``LuaState/load(source:chunkName:)``).
+///
+/// ```swift
+/// let state = try LuaState(limits: LuaLimits(instructionBudget: 100_000, memoryLimitBytes: 8 << 20))
+/// ```
+public struct LuaLimits: Sendable, Equatable {
+    /// VM instructions one call may execute before it fails with `.instructionBudgetExceeded`.
+    public var instructionBudget: Int
+    /// Bytes the whole state may hold while a call runs; growth past it fails the call with
+    /// `.memoryLimitExceeded`. Host-side pushes (arguments, host-function results) are not refused.
+    public var memoryLimitBytes: Int
+    /// Period of the count hook in VM instructions: the budget is checked, cancellation polled
+    /// and instructions counted every `hookGranularity` instructions. Use 1 for exact counts
+    /// when profiling; the default keeps the hook's cost negligible.
+    public var hookGranularity: Int
+
+    public init(instructionBudget: Int = 1_000_000, memoryLimitBytes: Int = 32 << 20, hookGranularity: Int = 1000) {
+        self.instructionBudget = instructionBudget
+        self.memoryLimitBytes = memoryLimitBytes
+        self.hookGranularity = max(1, min(hookGranularity, Int(Int32.max)))
+    }
+}
+
+/// What the last call into a ``LuaState`` cost.
+public struct LuaCallStats: Sendable, Equatable {
+    /// VM instructions executed, counted in steps of ``LuaLimits/hookGranularity``
+    /// (so a lower bound, exact when the granularity is 1).
+    public var instructions: Int
+    /// Wall-clock time of the protected call, argument pushing and result conversion included.
+    public var duration: Duration
+    /// Bytes held by the state when the call returned.
+    public var memoryBytes: Int
+
+    public init(instructions: Int = 0, duration: Duration = .zero, memoryBytes: Int = 0) {
+        self.instructions = instructions
+        self.duration = duration
+        self.memoryBytes = memoryBytes
+    }
+}
+
+/// One executed source line, recorded by line coverage.
+public struct LuaSourceLine: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var chunkName: String
+    public var line: Int
+
+    public init(chunkName: String, line: Int) {
+        self.chunkName = chunkName
+        self.line = line
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.chunkName, a.line) < (b.chunkName, b.line)
+    }
+
+    public var description: String { "\(chunkName):\(line)" }
+}

@@ -1,0 +1,96 @@
+import Dispatch
+import Testing
+@testable import LuaRuntime
+
+@Suite struct LimitsTests {
+    static let source = """
+    function spin() while true do end end
+    function swallow()
+      for _ = 1, 100 do pcall(function() while true do end end) end
+      return "escaped"
+    end
+    function bomb() return string.rep("x", 1e9) end
+    function grow() local t = {} for i = 1, 1e8 do t[i] = i end return #t end
+    function caught_bomb() local ok = pcall(string.rep, "x", 1e9) return ok end
+    function small() return 1 + 1 end
+    function loop(n) local s = 0 for i = 1, n do s = s + i end return s end
+    """
+
+    @Test func infiniteLoopFailsWithBudgetAndStateStaysUsable() throws {
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: 100_000))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = luaError { try state.call("spin") }
+        #expect(error?.kind == .instructionBudgetExceeded)
+        #expect(error?.chunkName == "test.lua")
+        #expect(error?.line == 1)
+        #expect(clock.now - start < .seconds(1))
+        #expect(state.stackTop == 0)
+        #expect(try state.call("small") == 2)
+    }
+
+    @Test func pcallCannotSwallowBudget() throws {
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: 100_000))
+        #expect(luaError { try state.call("swallow") }?.kind == .instructionBudgetExceeded)
+        #expect(state.stackTop == 0)
+        #expect(try state.call("small") == 2)
+    }
+
+    @Test func budgetAppliesToLoading() throws {
+        let state = try LuaState(limits: LuaLimits(instructionBudget: 10_000))
+        #expect(luaError { try state.load(source: "while true do end", chunkName: "top.lua") }?.kind == .instructionBudgetExceeded)
+        #expect(state.stackTop == 0)
+    }
+
+    @Test(arguments: ["bomb", "grow"])
+    func memoryBombFailsAndStateSurvives(function: String) throws {
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: 500_000_000, memoryLimitBytes: 8 << 20))
+        let error = luaError { try state.call(function) }
+        #expect(error?.kind == .memoryLimitExceeded)
+        #expect(state.stackTop == 0)
+        #expect(state.memoryBytes < 8 << 20)
+        #expect(try state.call("small") == 2)
+    }
+
+    @Test func memoryErrorCaughtByScriptLeavesCallWithinCap() throws {
+        let state = try makeState(Self.source, limits: LuaLimits(memoryLimitBytes: 8 << 20))
+        #expect(try state.call("caught_bomb") == false)
+        #expect(state.stackTop == 0)
+    }
+
+    @Test func statsCountInstructionsAtHookGranularity() throws {
+        let state = try makeState(Self.source, limits: LuaLimits(hookGranularity: 1))
+        _ = try state.call("loop", [1000])
+        let exact = state.lastCallStats.instructions
+        #expect(exact >= 2000 && exact < 2100)  // FORLOOP + ADD per iteration, plus setup
+        state.limits = LuaLimits(hookGranularity: 1000)
+        _ = try state.call("loop", [1000])
+        #expect(state.lastCallStats.instructions == exact / 1000 * 1000)
+        #expect(state.lastCallStats.duration > .zero)
+    }
+
+    @Test func cancellationStopsALongCall() async throws {
+        let pool = LuaStatePool(maxStates: 1) {
+            try makeState(Self.source, limits: LuaLimits(instructionBudget: 20_000_000_000))
+        }
+        let task = Task { try await pool.withState { try $0.call("spin") } }
+        // Cancel from a Dispatch thread: the spinning call holds a cooperative thread (there
+        // may be only two), so a sleeping test task might not get one to send the cancel.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { task.cancel() }
+        let result = await task.result
+        #expect(throws: LuaError.self) { try result.get() }
+        #expect((try? result.get()) == nil)
+        if case .failure(let error as LuaError) = result { #expect(error.kind == .cancelled) }
+        // The state went back to the pool, reset and usable.
+        #expect(try await pool.withState { try $0.call("small") } == 2)
+        #expect(pool.stateCount == 1)
+    }
+
+    @Test func interruptBeforeCallFailsFast() throws {
+        let state = try makeState(Self.source)
+        state.interrupt.cancel()
+        #expect(luaError { try state.call("small") }?.kind == .cancelled)
+        state.interrupt.reset()
+        #expect(try state.call("small") == 2)
+    }
+}
