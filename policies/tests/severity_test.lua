@@ -1,0 +1,171 @@
+-- Tests for policies/severity.lua: every row of seed 000's P0-P3 table on both sides of each
+-- boundary, the sample-size guard, the cache guard, and "healthy means nil".
+
+local function copy(t)
+  if type(t) ~= "table" then
+    return t
+  end
+  local out = {}
+  for k, v in pairs(t) do
+    out[k] = copy(v)
+  end
+  return out
+end
+
+-- the healthy snapshot with some fields replaced (nested tables replaced whole)
+local function healthy_with(patch)
+  local m = fixture("metrics_healthy.json")
+  for k, v in pairs(patch) do
+    m[k] = copy(v)
+  end
+  return m
+end
+
+-- c.patch applied to the healthy snapshot must classify as c.severity with exactly c.reasons
+local function run_case(c)
+  local result = classify(healthy_with(c.patch))
+  expect_eq(result, { severity = c.severity, reasons = c.reasons or {} })
+end
+
+function test_healthy_snapshot_is_not_an_incident()
+  local result = classify(fixture("metrics_healthy.json"))
+  expect_nil(result.severity)
+  expect_eq(result.reasons, {})
+end
+
+test_error_rate_boundaries = cases {
+  { name = "0.0499 below P3", patch = { error_rate = 0.0499 } },
+  { name = "0.05 is P3", patch = { error_rate = 0.05 }, severity = "P3", reasons = { "error rate 5.0% >= 5%" } },
+  { name = "0.0999 still P3", patch = { error_rate = 0.0999 }, severity = "P3", reasons = { "error rate 9.99% >= 5%" } },
+  { name = "0.10 is P2", patch = { error_rate = 0.10 }, severity = "P2", reasons = { "error rate 10.0% >= 10%" } },
+  { name = "0.25 still P2", patch = { error_rate = 0.25 }, severity = "P2", reasons = { "error rate 25.0% >= 10%" } },
+  { name = "0.2501 is P1", patch = { error_rate = 0.2501 }, severity = "P1", reasons = { "error rate 25.01% > 25%" } },
+  run = run_case,
+}
+
+test_latency_boundaries = cases {
+  { name = "1999 ms below P3", patch = { avg_response_ms = 1999 } },
+  { name = "2000 ms is P3", patch = { avg_response_ms = 2000 }, severity = "P3", reasons = { "avg response 2000 ms >= 2000 ms" } },
+  { name = "2999 ms still P3", patch = { avg_response_ms = 2999 }, severity = "P3", reasons = { "avg response 2999 ms >= 2000 ms" } },
+  { name = "3000 ms is P2", patch = { avg_response_ms = 3000 }, severity = "P2", reasons = { "avg response 3000 ms >= 3000 ms" } },
+  { name = "10000 ms still P2", patch = { avg_response_ms = 10000 }, severity = "P2", reasons = { "avg response 10000 ms >= 3000 ms" } },
+  { name = "10001 ms is P1", patch = { avg_response_ms = 10001 }, severity = "P1", reasons = { "avg response 10001 ms > 10000 ms" } },
+  { name = "fractional ms shown", patch = { avg_response_ms = 2999.5 }, severity = "P3", reasons = { "avg response 2999.5 ms >= 2000 ms" } },
+  run = run_case,
+}
+
+test_cache_hit_boundaries = cases {
+  { name = "0.2999 is P2", patch = { cache_hit_ratio = 0.2999 }, severity = "P2", reasons = { "cache hit ratio 29.99% < 30%" } },
+  { name = "0.30 is P3", patch = { cache_hit_ratio = 0.30 }, severity = "P3", reasons = { "cache hit ratio 30.0% < 50%" } },
+  { name = "0.4999 still P3", patch = { cache_hit_ratio = 0.4999 }, severity = "P3", reasons = { "cache hit ratio 49.99% < 50%" } },
+  { name = "0.50 is healthy", patch = { cache_hit_ratio = 0.50 } },
+  {
+    name = "ignored while persistent sessions are off",
+    patch = { cache_hit_ratio = 0.05, persistent_sessions = { enabled = false, failing = false } },
+  },
+  run = run_case,
+}
+
+function test_absent_cache_hit_ratio_is_ignored()
+  -- absent = no cache traffic in the window; not a 0% hit ratio
+  local m = fixture("metrics_healthy.json")
+  m.cache_hit_ratio = nil
+  expect_eq(classify(m), { reasons = {} })
+end
+
+test_memory_boundaries = cases {
+  { name = "74.9 below P3", patch = { memory_usage_percent = 74.9 } },
+  { name = "75 is P3", patch = { memory_usage_percent = 75 }, severity = "P3", reasons = { "memory 75.0% >= 75%" } },
+  { name = "84.9 still P3", patch = { memory_usage_percent = 84.9 }, severity = "P3", reasons = { "memory 84.9% >= 75%" } },
+  { name = "85 is P2", patch = { memory_usage_percent = 85 }, severity = "P2", reasons = { "memory 85.0% >= 85%" } },
+  { name = "95 still P2", patch = { memory_usage_percent = 95 }, severity = "P2", reasons = { "memory 95.0% >= 85%" } },
+  { name = "95.1 is P1", patch = { memory_usage_percent = 95.1 }, severity = "P1", reasons = { "memory 95.1% > 95%" } },
+  run = run_case,
+}
+
+test_sample_size_guard = cases {
+  { name = "9 requests: 50% errors ignored", patch = { requests = 9, error_rate = 0.5 } },
+  { name = "9 requests: slow average ignored", patch = { requests = 9, avg_response_ms = 20000 } },
+  {
+    name = "10 requests: error rate counts",
+    patch = { requests = 10, error_rate = 0.5 },
+    severity = "P1",
+    reasons = { "error rate 50.0% > 25%" },
+  },
+  {
+    name = "10 requests: latency counts",
+    patch = { requests = 10, avg_response_ms = 20000 },
+    severity = "P1",
+    reasons = { "avg response 20000 ms > 10000 ms" },
+  },
+  { name = "no traffic at all", patch = { requests = 0, error_rate = 1.0, avg_response_ms = 60000 } },
+  {
+    name = "memory needs no traffic",
+    patch = { requests = 0, memory_usage_percent = 97 },
+    severity = "P1",
+    reasons = { "memory 97.0% > 95%" },
+  },
+  run = run_case,
+}
+
+test_components = cases {
+  { name = "database degraded is P2", patch = { database = { status = "degraded" } }, severity = "P2", reasons = { "database degraded" } },
+  { name = "database unhealthy is P0", patch = { database = { status = "unhealthy" } }, severity = "P0", reasons = { "database unhealthy" } },
+  {
+    name = "AI unavailable is P2 (seed 004)",
+    patch = { ai = { status = "unavailable" } },
+    severity = "P2",
+    reasons = { "AI provider unavailable (third-party integration failure)" },
+  },
+  { name = "AI degraded is P3", patch = { ai = { status = "degraded" } }, severity = "P3", reasons = { "AI provider degraded" } },
+  {
+    name = "persistent sessions failing is P1",
+    patch = { persistent_sessions = { enabled = true, failing = true } },
+    severity = "P1",
+    reasons = { "persistent sessions failing" },
+  },
+  { name = "failing while disabled is not an incident", patch = { persistent_sessions = { enabled = false, failing = true } } },
+  { name = "unreachable is P0", patch = { reachable = false }, severity = "P0", reasons = { "health endpoint unreachable" } },
+  run = run_case,
+}
+
+test_worst_level_wins_with_all_its_reasons = cases {
+  {
+    name = "P1 lists every P1 criterion, not the P3 ones",
+    patch = { error_rate = 0.31, memory_usage_percent = 96, avg_response_ms = 2500, ai = { status = "degraded" } },
+    severity = "P1",
+    reasons = { "error rate 31.0% > 25%", "memory 96.0% > 95%" },
+  },
+  {
+    name = "P2 from three sources",
+    patch = { error_rate = 0.12, cache_hit_ratio = 0.2, database = { status = "degraded" } },
+    severity = "P2",
+    reasons = { "error rate 12.0% >= 10%", "cache hit ratio 20.0% < 30%", "database degraded" },
+  },
+  {
+    name = "P0 beats P1",
+    patch = { reachable = false, memory_usage_percent = 99 },
+    severity = "P0",
+    reasons = { "health endpoint unreachable" },
+  },
+  run = run_case,
+}
+
+function test_unreachable_fixture_with_missing_numbers()
+  -- the host sends null (absent) numbers when it could not collect them
+  expect_decision(classify(fixture("metrics_unreachable.json")), {
+    severity = "P0",
+    reasons = { "health endpoint unreachable", "database unhealthy" },
+  })
+end
+
+function test_error_spike_fixture()
+  expect_eq(classify(fixture("metrics_error_spike.json")), {
+    severity = "P1",
+    reasons = { "error rate 31.0% > 25%" },
+  })
+end
+
+function test_memory_crisis_fixture()
+  expect_eq(classify(fixture("metrics_memory_crisis.json")).severity, "P1")
+end
