@@ -1,0 +1,112 @@
+import CCurl
+import Foundation
+
+/// One request in flight: its easy handle, the stream it feeds, and the clocks its
+/// first-byte, idle and total deadlines are measured on.
+///
+/// Not `Sendable`: libcurl's callbacks and the driver loop touch it on the driver thread only.
+final class CurlTransfer {
+    let id: UInt64
+    let easy: CurlEasyHandle
+    let continuation: TransportMailbox.Continuation
+    let timeouts: TransportTimeouts
+    let maxResponseBytes: Int
+    let startedAt: ContinuousClock.Instant
+    private(set) var lastBodyByteAt: ContinuousClock.Instant?
+    private var status = 0
+    private var headers: [(name: String, value: String)] = []
+    private var headDelivered = false
+    private var bodyBytes = 0
+    /// Set by a callback that had to abort the transfer; reported instead of libcurl's write error.
+    private(set) var abortReason: LLMError?
+
+    init(id: UInt64, easy: CurlEasyHandle, continuation: TransportMailbox.Continuation, request: HTTPRequest, now: ContinuousClock.Instant) {
+        self.id = id
+        self.easy = easy
+        self.continuation = continuation
+        self.timeouts = request.timeouts
+        self.maxResponseBytes = request.maxResponseBytes
+        self.startedAt = now
+    }
+
+    /// One header line as libcurl hands it over (CRLF included). Returns false to abort.
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: ["\r", "\n"])
+        if line.hasPrefix("HTTP/") {
+            // A new status line (after a 1xx, say) starts a new header block.
+            let parts = line.split(separator: " ", maxSplits: 2)
+            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            headers.removeAll()
+        } else if line.isEmpty {
+            if status >= 200 { deliverHead() }
+        } else if !headDelivered, let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers.append((name, value))
+        }
+        return true
+    }
+
+    /// A piece of the response body. Returns false to abort (body too large).
+    func receiveBody(_ bytes: UnsafeRawBufferPointer, now: ContinuousClock.Instant) -> Bool {
+        deliverHead()
+        lastBodyByteAt = now
+        bodyBytes += bytes.count
+        guard bodyBytes <= maxResponseBytes else {
+            abortReason = .invalidResponse("response body larger than \(maxResponseBytes) bytes")
+            return false
+        }
+        if !bytes.isEmpty { continuation.yield(.body(Array(bytes))) }
+        return true
+    }
+
+    /// The deadline this transfer has passed at `now`, if any.
+    func missedDeadline(at now: ContinuousClock.Instant) -> LLMError? {
+        if now - startedAt >= timeouts.total { return .timeout("total") }
+        if let last = lastBodyByteAt {
+            return now - last >= timeouts.idle ? .timeout("idle stream") : nil
+        }
+        guard now - startedAt >= timeouts.firstByte else { return nil }
+        return isConnected ? .timeout("first byte") : .timeout("connect")
+    }
+
+    /// For a transfer libcurl reported as done: delivers the head if still due and returns the
+    /// failure, if any. Call before the easy handle is freed; end the stream with ``end(_:)`` after.
+    func settle(_ code: CURLcode) -> LLMError? {
+        guard code == CURLE_OK else { return abortReason ?? error(for: code) }
+        if status == 0 { status = easy.info(CURLINFO_RESPONSE_CODE) }
+        deliverHead()
+        return nil
+    }
+
+    func end(_ failure: LLMError?) {
+        if let failure { fail(failure) } else { continuation.finish() }
+    }
+
+    func fail(_ error: LLMError) {
+        continuation.finish(throwing: error)
+    }
+
+    /// A reused connection may report a zero connect time, so the local port counts too.
+    private var isConnected: Bool {
+        easy.info(offset: CURLINFO_CONNECT_TIME_T) > 0 || easy.info(CURLINFO_LOCAL_PORT) > 0
+    }
+
+    private func deliverHead() {
+        guard !headDelivered else { return }
+        headDelivered = true
+        continuation.yield(.head(HTTPResponseHead(status: status, headers: headers)))
+    }
+
+    private func error(for code: CURLcode) -> LLMError {
+        let message = easy.errorMessage(for: code)
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            return isConnected ? .timeout("total") : .timeout("connect")
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
+            return .transport("could not connect: \(message)")
+        default:
+            return .transport(message)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// Google Gemini through its native API: `POST {base}/v1beta/models/{model}:generateContent`,
+/// and `:streamGenerateContent?alt=sse` for streams.
+///
+/// The key travels in the `x-goog-api-key` header, never in the URL. Failures throw
+/// ``UpstreamError``; wrap the provider in ``ResilientProvider`` for retries and fallback.
+///
+/// ```swift
+/// let gemini = GeminiProvider(apiKey: key, model: "gemini-2.5-flash", transport: HTTPTransport(logger: logger))
+/// let reply = try await gemini.complete(CompletionRequest(messages: [.init(role: .user, content: "hi")]))
+/// ```
+public struct GeminiProvider: LLMProvider {
+    public static let defaultBaseURL = "https://generativelanguage.googleapis.com"
+
+    public let descriptor: ProviderDescriptor
+    private let baseURL: String
+    private let apiKey: String
+    private let client: UpstreamClient
+
+    public init(
+        apiKey: String,
+        model: String,
+        baseURL: String = GeminiProvider.defaultBaseURL,
+        transport: HTTPTransport,
+        timeouts: TransportTimeouts = TransportTimeouts(),
+        userAgent: String = LLMConfiguration.defaultUserAgent,
+        maxResponseBytes: Int = 8 << 20
+    ) {
+        self.descriptor = ProviderDescriptor(name: "gemini", model: model, isOffline: false)
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+        self.client = UpstreamClient(transport: transport, timeouts: timeouts, userAgent: userAgent,
+                                     maxResponseBytes: maxResponseBytes, redactor: SecretRedactor(secrets: [apiKey]))
+    }
+
+    public func complete(_ request: CompletionRequest) async throws -> Completion {
+        let model = request.model ?? descriptor.model
+        let http = try client.post(url(model: model, method: "generateContent"), headers: auth,
+                                   json: GeminiWire.encode(request), stream: false)
+        let reply = try GeminiWire.decode(try await client.fetch(http))
+        guard reply.candidates != nil || reply.promptFeedback != nil else {
+            throw UpstreamError(.invalidResponse("Gemini reply has no candidates"))
+        }
+        return Completion(text: reply.text, usage: reply.usage ?? .zero, provider: descriptor.name, model: model,
+                          finishReason: reply.finishReason ?? "stop")
+    }
+
+    public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        let model = request.model ?? descriptor.model
+        return makeChunkStream { [client, descriptor] continuation in
+            let http = try client.post(url(model: model, method: "streamGenerateContent?alt=sse"), headers: auth,
+                                       json: GeminiWire.encode(request), stream: true)
+            var text = ""
+            var usage = TokenUsage.zero
+            var finishReason: String?
+            _ = try await client.events(http) { event throws(UpstreamError) in
+                let chunk = try GeminiWire.decode(Array(event.data.utf8))
+                let piece = chunk.text
+                if !piece.isEmpty {
+                    text += piece
+                    continuation.yield(.delta(piece))
+                }
+                usage = chunk.usage ?? usage
+                finishReason = chunk.finishReason ?? finishReason
+                return true
+            }
+            continuation.yield(.done(Completion(text: text, usage: usage, provider: descriptor.name, model: model,
+                                                finishReason: finishReason ?? "stop")))
+        }
+    }
+
+    private var auth: [(name: String, value: String)] { [("x-goog-api-key", apiKey)] }
+
+    private func url(model: String, method: String) -> String {
+        "\(baseURL)/v1beta/models/\(model):\(method)"
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// Wraps any provider with a circuit breaker, retries, a fallback reply, metrics and the
+/// last error for `/health/ai`. This is what the server holds.
+///
+/// Fallback rules (when `fallbackText` is set, the default):
+/// - `complete` never throws for an upstream failure: a breaker that is open, retries used up,
+///   a 4xx that must not be retried (400/401 included — the user still gets a reply) all give
+///   a `Completion` with `isFallback == true`. `/health/ai` shows the real error.
+/// - `stream` yields the fallback as one `.delta` plus `.done(isFallback)` when nothing had
+///   been streamed yet; after a delta it ends by throwing the `LLMError` instead.
+/// - A cancelled caller gets `LLMError.cancelled`, never a fallback.
+///
+/// Breaker accounting: 5xx, 408, 429, 401, 403, 404, timeouts, connection failures and
+/// unparseable replies count as failures (a bad key or an unknown model makes the provider
+/// unusable for everyone); other 4xx (a request the upstream found malformed) and
+/// cancellations are neutral.
+///
+/// ```swift
+/// let provider = ResilientProvider(wrapping: gemini, logger: logger)
+/// let reply = try await provider.complete(CompletionRequest(messages: [.init(role: .user, content: "hi")]))
+/// if reply.isFallback { print(provider.health().lastError ?? "") }
+/// ```
+public final class ResilientProvider: LLMProvider {
+    public static let defaultFallbackText =
+        "The AI service is temporarily unavailable. Your message was saved; please try again shortly."
+
+    public let descriptor: ProviderDescriptor
+    public let breaker: CircuitBreaker
+    let inner: any LLMProvider
+    let retry: RetryPolicy
+    let timing: RetryTiming
+    let fallbackText: String?
+    let redactor: SecretRedactor
+    let metrics: LLMMetrics
+    let logger: Logger
+    let record = Mutex(HealthRecord())
+
+    /// - Parameters:
+    ///   - fallbackText: the reply when the provider is unavailable; nil makes failures throw.
+    ///   - redactor: secrets to strip from every error message (the raw providers strip their own key too).
+    ///   - metricsFactory: nil uses the bootstrapped `MetricsSystem`.
+    public init(
+        wrapping inner: any LLMProvider,
+        retry: RetryPolicy = RetryPolicy(),
+        breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
+        fallbackText: String? = ResilientProvider.defaultFallbackText,
+        redactor: SecretRedactor = SecretRedactor(secrets: []),
+        timing: RetryTiming = .live,
+        metricsFactory: (any MetricsFactory)? = nil,
+        logger: Logger
+    ) {
+        let metrics = LLMMetrics(provider: inner.descriptor.name, factory: metricsFactory ?? MetricsSystem.factory)
+        metrics.circuitState.record(CircuitBreaker.State.closed.gaugeValue)
+        self.descriptor = inner.descriptor
+        self.inner = inner
+        self.retry = retry
+        self.timing = timing
+        self.fallbackText = fallbackText
+        self.redactor = redactor
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "llm.provider"] = "\(inner.descriptor.name)"
+        self.logger = logger
+        self.breaker = CircuitBreaker(provider: inner.descriptor.name, configuration: breaker, now: timing.now) { [logger] state in
+            metrics.circuitState.record(state.gaugeValue)
+            logger.info("LLM circuit state changed", metadata: ["llm.circuit.state": "\(state.rawValue)"])
+        }
+    }
+
+    public func complete(_ request: CompletionRequest) async throws -> Completion {
+        let started = timing.now()
+        do {
+            let completion = try await withRetries(canRetry: { true }) { try await self.inner.complete(request) }
+            finishSucceeded(completion, startedAt: started)
+            return completion
+        } catch {
+            return try finishFailed(error, startedAt: started, mayFallBack: true)
+        }
+    }
+
+    public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: CompletionChunk.self, throwing: (any Error).self)
+        let task = Task { await self.relay(request, to: continuation) }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The snapshot `/health/ai` renders.
+    public func health() -> AIHealth {
+        let circuit = breaker.state
+        let snapshot = record.withLock { $0 }
+        let status: AIHealth.Status =
+            if descriptor.isOffline { .offline }
+            else if circuit == .open { .unavailable }
+            else if circuit == .halfOpen || snapshot.consecutiveFailures > 0 { .degraded }
+            else { .healthy }
+        return AIHealth(
+            status: status, provider: descriptor.name, model: descriptor.model, offline: descriptor.isOffline,
+            circuitState: circuit, lastError: snapshot.lastError, lastErrorAt: snapshot.lastErrorAt,
+            consecutiveFailures: snapshot.consecutiveFailures, requests: snapshot.requests,
+            failures: snapshot.failures, fallbacks: snapshot.fallbacks
+        )
+    }
+}
+
+/// Counters behind ``AIHealth``.
+struct HealthRecord: Sendable {
+    var requests = 0
+    var failures = 0
+    var fallbacks = 0
+    var consecutiveFailures = 0
+    var lastError: String?
+    var lastErrorAt: Date?
+}

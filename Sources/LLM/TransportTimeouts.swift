@@ -1,0 +1,45 @@
+/// The four deadlines of one upstream HTTP exchange. None of them is infinite.
+///
+/// - `connect`: TCP + TLS handshake (`CURLOPT_CONNECTTIMEOUT_MS`).
+/// - `firstByte`: from the start of the transfer until the first byte of the response body.
+/// - `idle`: the longest silence allowed between two body reads once the body has started.
+/// - `total`: the whole exchange, including a long streamed reply.
+///
+/// Each one, when hit, fails the transfer with `LLMError.timeout("connect" | "first byte" |
+/// "idle stream" | "total")`.
+///
+/// ```swift
+/// let quick = TransportTimeouts(connect: .seconds(2), firstByte: .seconds(20), idle: .seconds(10), total: .seconds(60))
+/// ```
+public struct TransportTimeouts: Sendable, Equatable {
+    public var connect: Duration
+    public var firstByte: Duration
+    public var idle: Duration
+    public var total: Duration
+
+    public init(
+        connect: Duration = .seconds(10),
+        firstByte: Duration = .seconds(60),
+        idle: Duration = .seconds(30),
+        total: Duration = .seconds(300)
+    ) {
+        self.connect = connect
+        self.firstByte = firstByte
+        self.idle = idle
+        self.total = total
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least 1, as libcurl's `long` options want them.
+    var curlMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int(max(1, millis))
+    }
+
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
