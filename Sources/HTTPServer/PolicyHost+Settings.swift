@@ -1,0 +1,17 @@
+import LuaRuntime
+import OracleCore
+import Policies
+
+extension PolicyHost.Configuration {
+    /// The policy host the validated settings describe (`POLICIES_DIR`, `LUA_DIR`, `POLICY_*`, `DECISION_*`).
+    public init(settings config: OracleConfig) {
+        let runtime = config.policyRuntime
+        var rates: [PolicyKind: Double] = [:]
+        for kind in PolicyKind.allCases { rates[kind] = runtime.sampleRates[kind.rawValue] ?? 1 }
+        self.init(
+            policiesDirectory: config.policiesDirectory, luaDirectory: config.luaDirectory,
+            limits: LuaLimits(instructionBudget: runtime.instructionBudget, memoryLimitBytes: runtime.memoryLimitMB << 20),
+            statesPerPolicy: runtime.states, sampleRates: rates, decisionLogLimit: runtime.decisionLogMaxRows,
+            redactor: Redactor(secrets: config.secrets))
+    }
+}

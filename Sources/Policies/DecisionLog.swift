@@ -1,0 +1,92 @@
+import Foundation
+import LuaRuntime
+import OracleCore
+import Storage
+import ServiceLifecycle
+import Synchronization
+
+/// The bounded, sampled record of policy decisions: input, output, version, duration.
+///
+/// Evaluations append to an in-memory buffer (never waiting on the database); ``flush()``
+/// writes it to SQLite, keeping at most `limit` rows. Inputs and outputs pass through the
+/// redactor, so no configured secret is ever recorded.
+public final class DecisionLog: Sendable {
+    let store: SQLiteStore?
+    let sampleRates: [PolicyKind: Double]
+    let limit: Int
+    let redactor: Redactor
+    private let state = Mutex(State())
+
+    struct State {
+        var pending: [StoredDecision] = []
+        var counters: [PolicyKind: Int] = [:]
+        var dropped = 0
+    }
+
+    /// Pending decisions beyond this are dropped (and counted) rather than grow memory.
+    static let maxPending = 10_000
+
+    init(store: SQLiteStore?, sampleRates: [PolicyKind: Double], limit: Int, redactor: Redactor) {
+        self.store = store
+        self.sampleRates = sampleRates
+        self.limit = limit
+        self.redactor = redactor
+    }
+
+    func record(_ kind: PolicyKind, version: String?, input: LuaValue, output: LuaValue,
+                duration: Duration, fallback: Bool, error: String?) {
+        let rate = min(1, max(0, sampleRates[kind] ?? 1))
+        let sampled = state.withLock { state -> Bool in
+            let count = state.counters[kind, default: 0]
+            state.counters[kind] = count + 1
+            // Deterministic sampling: record when the running share crosses an integer.
+            return fallback || (Double(count + 1) * rate).rounded(.down) > (Double(count) * rate).rounded(.down)
+        }
+        guard sampled else { return }
+        let decision = StoredDecision(
+            policy: kind.rawValue, version: version,
+            input: redactor.redact((try? LuaHelpers.jsonEncode(input)) ?? "null"),
+            output: redactor.redact((try? LuaHelpers.jsonEncode(output)) ?? "null"),
+            durationMicros: Int(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000),
+            fallback: fallback, error: error.map(redactor.redact), createdAt: Date())
+        state.withLock { state in
+            if state.pending.count < Self.maxPending { state.pending.append(decision) } else { state.dropped += 1 }
+        }
+    }
+
+    /// Writes pending decisions to the database.
+    public func flush() async {
+        guard let store else { return }
+        let batch = state.withLock { state -> [StoredDecision] in
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+        try? await store.appendDecisions(batch, keepAtMost: limit)
+    }
+
+    /// Recent decisions, newest first (flushes first so the answer is current).
+    public func recent(policy: PolicyKind?, since: Date? = nil, limit: Int = 100) async throws -> [StoredDecision] {
+        await flush()
+        guard let store else { return [] }
+        return try await store.decisions(policy: policy?.rawValue, since: since, limit: limit)
+    }
+}
+
+/// Flushes the decision log every `interval`, and once more on shutdown.
+public struct DecisionLogFlusher: Service {
+    let log: DecisionLog
+    let interval: Duration
+
+    public init(log: DecisionLog, interval: Duration = .seconds(1)) {
+        self.log = log
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+            await log.flush()
+        }
+        await log.flush()
+    }
+}

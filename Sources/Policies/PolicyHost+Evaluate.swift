@@ -1,0 +1,122 @@
+import Foundation
+import LuaRuntime
+
+/// A policy's answer, or the safe default when the policy could not answer.
+public struct PolicyEvaluation<Value: Sendable>: Sendable {
+    public var value: Value
+    /// The raw result table (or the safe default's), as JSON-able Lua values.
+    public var output: LuaValue
+    /// Content hash of the version that answered; nil for a safe default without active version.
+    public var version: String?
+    public var duration: Duration
+    public var instructions: Int
+    /// True when `value` is the safe default because the policy failed.
+    public var isFallback: Bool
+    public var error: String?
+}
+
+/// Results that can be read from a policy's output table.
+protocol PolicyOutput: Sendable {
+    init(_ value: LuaValue) throws(PolicyContractError)
+}
+
+extension RolloutDecision: PolicyOutput {}
+extension SeverityDecision: PolicyOutput {}
+extension CleanupPlan: PolicyOutput {}
+extension EscalationDecision: PolicyOutput {}
+
+extension PolicyHost {
+    public func decideRollout(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<RolloutDecision> {
+        await evaluate(.rollout, input, as: RolloutDecision.self, record: record)
+    }
+
+    public func classifySeverity(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<SeverityDecision> {
+        await evaluate(.severity, input, as: SeverityDecision.self, record: record)
+    }
+
+    public func planCleanup(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<CleanupPlan> {
+        await evaluate(.cleanup, input, as: CleanupPlan.self, record: record)
+    }
+
+    public func escalate(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<EscalationDecision> {
+        await evaluate(.escalation, input, as: EscalationDecision.self, record: record)
+    }
+
+    /// Any policy, as raw values (the admin `evaluate` endpoint and `policy eval`).
+    public func evaluateRaw(_ kind: PolicyKind, _ input: LuaValue, record: Bool = false) async -> PolicyEvaluation<LuaValue> {
+        switch kind {
+        case .rollout: return Self.erase(await decideRollout(input, record: record))
+        case .severity: return Self.erase(await classifySeverity(input, record: record))
+        case .cleanup: return Self.erase(await planCleanup(input, record: record))
+        case .escalation: return Self.erase(await escalate(input, record: record))
+        }
+    }
+
+    private static func erase<V>(_ e: PolicyEvaluation<V>) -> PolicyEvaluation<LuaValue> {
+        PolicyEvaluation(value: e.output, output: e.output, version: e.version, duration: e.duration,
+                         instructions: e.instructions, isFallback: e.isFallback, error: e.error)
+    }
+
+    func evaluate<V: PolicyOutput>(_ kind: PolicyKind, _ input: LuaValue, as: V.Type, record: Bool) async -> PolicyEvaluation<V> {
+        let start = ContinuousClock.now
+        let active = self.active(kind)
+        var failure: String
+        if let active {
+            do {
+                let (output, instructions) = try await active.pool.withState { state in
+                    (try state.call(kind.entryFunction, [input]), state.lastCallStats.instructions)
+                }
+                let value = try V(output)
+                let evaluation = PolicyEvaluation(value: value, output: output, version: active.source.hash,
+                                                  duration: .now - start, instructions: instructions, isFallback: false, error: nil)
+                if kind == .severity { slots.withLock { $0[kind, default: Slot()].lastGoodOutput = output } }
+                metrics.evaluated(kind, fallback: false, duration: evaluation.duration)
+                if record { decisionLog.record(kind, version: active.source.hash, input: input, output: output,
+                                                duration: evaluation.duration, fallback: false, error: nil) }
+                return evaluation
+            } catch let error as LuaError {
+                failure = PolicyFailure(stage: .evaluation, error, hash: active.source.hash).description
+            } catch {
+                failure = "evaluation: \(error)"
+            }
+        } else {
+            failure = "no active version of \(kind.fileName)"
+        }
+        let output = safeDefault(kind, input: input, reason: failure)
+        // The safe defaults are built to satisfy the contract.
+        let value = (try? V(output)) ?? (try! V(safeDefault(kind, input: [:], reason: failure)))
+        let evaluation = PolicyEvaluation(value: value, output: output, version: active?.source.hash,
+                                          duration: .now - start, instructions: 0, isFallback: true, error: failure)
+        metrics.evaluated(kind, fallback: true, duration: evaluation.duration)
+        logger.debug("policy evaluation failed; safe default used", metadata: [
+            "policy.name": "\(kind.rawValue)", "policy.version": "\(active?.source.hash ?? "-")", "policy.error": "\(failure)",
+        ])
+        if record { decisionLog.record(kind, version: active?.source.hash, input: input, output: output,
+                                        duration: evaluation.duration, fallback: true, error: failure) }
+        return evaluation
+    }
+
+    /// The documented safe default of each policy (docs/policies.md, "When a policy fails").
+    func safeDefault(_ kind: PolicyKind, input: LuaValue, reason: String) -> LuaValue {
+        switch kind {
+        case .rollout:
+            return ["enabled": false, "reason": .string("safe default (policy failed: \(reason))")]
+        case .severity:
+            if let last = slots.withLock({ $0[kind]?.lastGoodOutput }) { return last }
+            return ["reasons": .array([.string("severity policy failed: \(reason)")])]
+        case .cleanup:
+            let settings = input["settings"]
+            return ["idle_ttl": .integer(settings?["timeout"]?.integerValue ?? 3600),
+                    "max_evictions": .integer(settings?["batch_size"]?.integerValue ?? 50),
+                    "emergency": false, "reason": .string("safe default (policy failed: \(reason))")]
+        case .escalation:
+            let event = input["event"]?.stringValue ?? "tick"
+            let level = max(1, input["level"]?.integerValue ?? 1)
+            let template = event == "resolved" ? "resolution" : (event == "tick" ? nil : "declaration")
+            let notify: [LuaValue] = template.map {
+                [["target": "oncall", "channel": "log", "template": .string($0)]]
+            } ?? []
+            return ["level": .integer(level), "notify": .array(notify), "actions": .array([])]
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import LuaRuntime
+import OracleCore
+import Storage
+import Synchronization
+
+/// Runs the active version of each policy and swaps in new versions safely.
+///
+/// A candidate version (a changed file, a reload, a rollback) is compiled in a fresh state, its
+/// entry function checked, its results checked against the contract on sample inputs and — for
+/// file changes — its own tests run; only then is it swapped in atomically. On any failure the
+/// last good version keeps serving and the failure is kept for `GET /api/v1/policies`, logged
+/// at warning level and counted. Evaluations never fail: a policy error yields the documented
+/// safe default, flagged as a fallback.
+///
+/// ```swift
+/// let host = PolicyHost(configuration: .init(policiesDirectory: "policies", luaDirectory: "lua"), store: store, logger: logger)
+/// await host.start()
+/// let decision = await host.decideRollout(input)   // decision.value.enabled
+/// ```
+public final class PolicyHost: Sendable {
+    public struct Configuration: Sendable {
+        public var policiesDirectory: String
+        public var luaDirectory: String
+        public var limits: LuaLimits
+        /// Lua states per policy version, i.e. concurrent evaluations of one policy.
+        public var statesPerPolicy: Int
+        /// Share of evaluations recorded in the decision log, per policy (0...1). Errors are always recorded.
+        public var sampleRates: [PolicyKind: Double]
+        public var decisionLogLimit: Int
+        /// Removes secrets from recorded inputs and outputs.
+        public var redactor: Redactor
+
+        public init(policiesDirectory: String, luaDirectory: String, limits: LuaLimits = LuaLimits(),
+                    statesPerPolicy: Int = 4, sampleRates: [PolicyKind: Double] = [:], decisionLogLimit: Int = 10_000,
+                    redactor: Redactor = Redactor(secrets: [])) {
+            self.policiesDirectory = policiesDirectory
+            self.luaDirectory = luaDirectory
+            self.limits = limits
+            self.statesPerPolicy = statesPerPolicy
+            self.sampleRates = sampleRates
+            self.decisionLogLimit = decisionLogLimit
+            self.redactor = redactor
+        }
+    }
+
+    public let configuration: Configuration
+    let store: SQLiteStore?
+    let logger: Logger
+    let runner: PolicyTestRunner
+    let slots = Mutex<[PolicyKind: Slot]>([:])
+    let activation = ActivationQueue()
+    public let decisionLog: DecisionLog
+    let metrics = PolicyMetrics()
+
+    struct Slot {
+        var active: ActivePolicy?
+        var lastFailure: PolicyFailure?
+        var lastGoodOutput: LuaValue?
+    }
+
+    public init(configuration: Configuration, store: SQLiteStore?, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.runner = PolicyTestRunner(policiesDirectory: configuration.policiesDirectory,
+                                       luaDirectory: configuration.luaDirectory, limits: configuration.limits)
+        self.decisionLog = DecisionLog(store: store, sampleRates: configuration.sampleRates,
+                                       limit: configuration.decisionLogLimit, redactor: configuration.redactor)
+    }
+
+    /// Activates every policy from its file; a broken or missing file falls back to the last
+    /// good version stored in SQLite, and says so.
+    public func start() async {
+        for kind in PolicyKind.allCases {
+            let outcome = await reload(kind, origin: "file")
+            guard case .rejected(let failure) = outcome, active(kind) == nil else { continue }
+            if let restored = await restoreStored(kind) {
+                logger.warning("policy file broken; serving last good stored version", metadata: [
+                    "policy.name": "\(kind.rawValue)", "policy.version": "\(restored)", "policy.error": "\(failure)",
+                ])
+            } else {
+                logger.error("policy unavailable; evaluations use the safe default", metadata: [
+                    "policy.name": "\(kind.rawValue)", "policy.error": "\(failure)",
+                ])
+            }
+        }
+    }
+
+    func active(_ kind: PolicyKind) -> ActivePolicy? {
+        slots.withLock { $0[kind]?.active }
+    }
+}
+
+/// One activated version with its pool of ready Lua states.
+final class ActivePolicy: Sendable {
+    let source: PolicySource
+    let pool: LuaStatePool
+    let activatedAt: Date
+    let origin: String
+
+    init(source: PolicySource, pool: LuaStatePool, activatedAt: Date, origin: String) {
+        self.source = source
+        self.pool = pool
+        self.activatedAt = activatedAt
+        self.origin = origin
+    }
+}
+
+/// Serialises activations (watcher, reload API, rollback) so two never interleave.
+actor ActivationQueue {
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        await body()
+    }
+}

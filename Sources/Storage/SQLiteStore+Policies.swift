@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+
+/// One activation of a policy version.
+public struct StoredPolicyVersion: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var policy: String
+    public var hash: String
+    public var source: String
+    /// `file`, `rollback`, `stored` (restored at startup because the file was broken), `reload`.
+    public var origin: String
+    public var activatedAt: Date
+}
+
+/// One recorded policy decision.
+public struct StoredDecision: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var policy: String
+    public var version: String?
+    /// JSON text of the input and output.
+    public var input: String
+    public var output: String
+    public var durationMicros: Int
+    public var fallback: Bool
+    public var error: String?
+    public var createdAt: Date
+
+    public init(id: Int64 = 0, policy: String, version: String?, input: String, output: String,
+                durationMicros: Int, fallback: Bool, error: String?, createdAt: Date) {
+        self.id = id
+        self.policy = policy
+        self.version = version
+        self.input = input
+        self.output = output
+        self.durationMicros = durationMicros
+        self.fallback = fallback
+        self.error = error
+        self.createdAt = createdAt
+    }
+}
+
+extension SQLiteStore {
+    public func recordActivation(policy: String, hash: String, source: String, origin: String, at: Date = Date()) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO policy_versions (policy, hash, source, origin, activated_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [policy, hash, source, origin, at])
+        }
+    }
+
+    /// Activations of `policy`, newest first.
+    public func policyActivations(policy: String, limit: Int = 100) async throws -> [StoredPolicyVersion] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM policy_versions WHERE policy = ? ORDER BY id DESC LIMIT ?
+                """, arguments: [policy, limit]).map(StoredPolicyVersion.init(row:))
+        }
+    }
+
+    public func appendDecisions(_ decisions: [StoredDecision], keepAtMost limit: Int) async throws {
+        guard !decisions.isEmpty else { return }
+        try await writer.write { db in
+            for d in decisions {
+                try db.execute(sql: """
+                    INSERT INTO policy_decisions (policy, version, input, output, duration_us, fallback, error, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.policy, d.version, d.input, d.output, d.durationMicros, d.fallback, d.error, d.createdAt])
+            }
+            // Bounded: keep the newest `limit` rows.
+            try db.execute(sql: """
+                DELETE FROM policy_decisions WHERE id <= (SELECT max(id) FROM policy_decisions) - ?
+                """, arguments: [limit])
+        }
+    }
+
+    /// Recorded decisions, newest first, optionally of one policy and since a time.
+    public func decisions(policy: String?, since: Date?, limit: Int) async throws -> [StoredDecision] {
+        try await writer.read { db in
+            var sql = "SELECT * FROM policy_decisions WHERE 1"
+            var arguments: StatementArguments = []
+            if let policy { sql += " AND policy = ?"; arguments += [policy] }
+            if let since { sql += " AND created_at >= ?"; arguments += [since] }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredDecision.init(row:))
+        }
+    }
+}
+
+extension StoredPolicyVersion {
+    init(row: Row) {
+        self.init(id: row["id"], policy: row["policy"], hash: row["hash"], source: row["source"],
+                  origin: row["origin"], activatedAt: row["activated_at"])
+    }
+}
+
+extension StoredDecision {
+    init(row: Row) {
+        self.init(id: row["id"], policy: row["policy"], version: row["version"], input: row["input"], output: row["output"],
+                  durationMicros: row["duration_us"], fallback: row["fallback"], error: row["error"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,7 @@
+function test_fine()
+  expect_eq(1, 1)
+end
+
+function test_broken(
+  expect_eq(1, 1)
+end

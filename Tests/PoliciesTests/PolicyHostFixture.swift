@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import LuaRuntime
+import OracleCore
+import Policies
+import Storage
+import TestSupport
+
+/// A temporary copy of the shipped policies, tests and Lua library, with a database.
+struct PolicyHostFixture {
+    let dir: TemporaryDirectory
+    let store: SQLiteStore
+    var policies: String { dir.file("policies") }
+    var lua: String { dir.file("lua") }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    init() async throws {
+        dir = try TemporaryDirectory("oracle-policies")
+        let fm = FileManager.default
+        try fm.copyItem(atPath: Self.repositoryRoot.appendingPathComponent("policies").path, toPath: dir.file("policies"))
+        try fm.copyItem(atPath: Self.repositoryRoot.appendingPathComponent("lua").path, toPath: dir.file("lua"))
+        store = try SQLiteStore(location: DatabaseLocation(path: dir.file("oracle.db")))
+        try await store.migrate()
+    }
+
+    func makeHost(limits: LuaLimits = LuaLimits(), sampleRates: [PolicyKind: Double] = [:],
+                  redactor: Redactor = Redactor(secrets: [])) -> PolicyHost {
+        PolicyHost(configuration: .init(policiesDirectory: policies, luaDirectory: lua, limits: limits,
+                                        sampleRates: sampleRates, redactor: redactor),
+                   store: store, logger: Logger(label: "test"))
+    }
+
+    func write(_ kind: PolicyKind, _ text: String) throws {
+        try text.write(toFile: (policies as NSString).appendingPathComponent(kind.fileName), atomically: true, encoding: .utf8)
+    }
+
+    func read(_ kind: PolicyKind) throws -> String {
+        try String(contentsOfFile: (policies as NSString).appendingPathComponent(kind.fileName), encoding: .utf8)
+    }
+
+    func remove() {
+        try? store.close()
+        dir.remove()
+    }
+
+    static let rolloutInput: LuaValue = [
+        "session_id": "session-1", "tenant_id": "default",
+        "settings": ["use_persistent_sessions": true, "rollout_percentage": 100], "overrides": [:],
+    ]
+}
+
+extension PolicyHost {
+    func activeHash(_ kind: PolicyKind) -> String? {
+        status().first { $0.name == kind.rawValue }?.active?.hash
+    }
+
+    func failure(_ kind: PolicyKind) -> PolicyFailure? {
+        status().first { $0.name == kind.rawValue }?.lastFailure
+    }
+}
