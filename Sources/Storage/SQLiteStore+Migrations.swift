@@ -1,6 +1,9 @@
 import GRDB
 
 extension SQLiteStore {
+    /// The identifier of the newest migration, i.e. the schema version this build expects.
+    public static var latestMigration: String { migrator.migrations.last ?? "" }
+
     /// Named, append-only migrations. Never edit one that has shipped: add a new one.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -34,6 +37,53 @@ extension SQLiteStore {
                 t.uniqueKey(["session_id", "seq"])
             }
         }
+        migrator.registerMigration("v2_policy_versions_and_decisions") { db in
+            // One row per activation: which version of which policy went live, when, and why.
+            try db.create(table: "policy_versions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("policy", .text).notNull()
+                t.column("hash", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("origin", .text).notNull()
+                t.column("activated_at", .datetime).notNull()
+            }
+            try db.create(index: "policy_versions_by_policy", on: "policy_versions", columns: ["policy", "id"])
+            // The bounded, sampled decision log.
+            try db.create(table: "policy_decisions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("policy", .text).notNull()
+                t.column("version", .text)
+                t.column("input", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("duration_us", .integer).notNull()
+                t.column("fallback", .boolean).notNull()
+                t.column("error", .text)
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(index: "policy_decisions_by_policy", on: "policy_decisions", columns: ["policy", "id"])
+        }
+        migrator.registerMigration("v3_runtime_overrides") { db in
+            // The overrides in force (one per setting) and their append-only history.
+            try db.create(table: "overrides") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("set_at", .datetime).notNull()
+            }
+            try db.create(table: "override_audit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("old_value", .text)
+                t.column("new_value", .text)
+                t.column("reason", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("at", .datetime).notNull()
+            }
+            try db.create(index: "override_audit_by_name", on: "override_audit", columns: ["name", "id"])
+        }
+        registerIncidentMigration(&migrator)
         return migrator
     }
 }

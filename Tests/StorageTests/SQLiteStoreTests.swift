@@ -22,7 +22,7 @@ import TestSupport
             #expect(migrated)
             let health = await store.health()
             #expect(health.status == "healthy")
-            #expect(health.schemaVersion == "v1_sessions_and_messages")
+            #expect(health.schemaVersion == SQLiteStore.latestMigration)
         }
     }
 
