@@ -10,6 +10,11 @@ import Storage
 /// and no assistant message is written. A reply is stored in one transaction once complete;
 /// a stream cut short is stored with status `incomplete`.
 ///
+/// Messages to one session are handled one at a time, in arrival order (a stream holds its
+/// session until it ends). With a ``SessionCache``, sessions that `rollout.lua` enables take
+/// their context from the cache; the others rebuild it from SQLite. Both send the same turns
+/// (``ContextWindow``), so replies do not depend on the path.
+///
 /// ```swift
 /// let chat = ChatService(store: store, provider: OfflineProvider(), settings: .init())
 /// let exchange = try await chat.send(sessionID: id, tenant: "default", content: "hello")
@@ -21,99 +26,70 @@ public final class ChatService: Sendable {
         public var maxHistoryMessages: Int
         /// Optional system instruction put before the history.
         public var systemPrompt: String
+        /// Most estimated history tokens sent upstream.
+        public var tokenBudget: Int
 
-        public init(maxHistoryMessages: Int = 50, systemPrompt: String = "") {
+        public init(maxHistoryMessages: Int = 50, systemPrompt: String = "", tokenBudget: Int = 8000) {
             self.maxHistoryMessages = maxHistoryMessages
             self.systemPrompt = systemPrompt
+            self.tokenBudget = tokenBudget
         }
     }
 
     public let store: any ChatStore
     public let provider: any LLMProvider
+    /// Nil: every session takes the stateless path with the fixed `settings`.
+    public let cache: SessionCache?
     let settings: Settings
+    let locks: SessionLocks
     let logger: Logger
 
+    /// Stateless only: the context of every message is rebuilt from the store.
     public init(store: any ChatStore, provider: any LLMProvider, settings: Settings, logger: Logger = Logger(label: "oracle.chat")) {
         self.store = store
         self.provider = provider
         self.settings = settings
+        self.cache = nil
+        self.locks = SessionLocks()
+        self.logger = logger
+    }
+
+    /// With the persistent-session cache; limits are read from `cache.live` at each message.
+    public init(store: any ChatStore, provider: any LLMProvider, systemPrompt: String, cache: SessionCache,
+                logger: Logger = Logger(label: "oracle.chat")) {
+        self.store = store
+        self.provider = provider
+        self.settings = Settings(systemPrompt: systemPrompt)
+        self.cache = cache
+        self.locks = cache.locks
         self.logger = logger
     }
 
     /// Stores the user's message, asks the provider, stores and returns the reply.
     public func send(sessionID: String, tenant: String, content: String) async throws -> ChatExchange {
-        let (userMessage, request) = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
-        let completion: Completion
-        do {
-            completion = try await provider.complete(request)
-        } catch {
-            throw await recordFailure(of: userMessage, error: error)
-        }
-        let reply = try await store.appendMessage(
-            Self.assistantMessage(completion, status: .complete), sessionID: sessionID, tenant: tenant)
-        return ChatExchange(userMessage: userMessage, reply: reply, completion: completion)
-    }
-
-    /// Stores the user's message and returns the reply as a stream of events. The full reply
-    /// is stored when the stream completes; if the consumer goes away first, the transfer is
-    /// cancelled and the partial reply is stored as `incomplete`.
-    public func stream(sessionID: String, tenant: String, content: String) async throws -> ChatStream {
-        let (userMessage, request) = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
-        let events = AsyncThrowingStream<ChatStreamEvent, any Error> { continuation in
-            let producer = Task {
-                await self.produce(request: request, userMessage: userMessage, tenant: tenant, into: continuation)
+        try await locks.withLock(sessionID) {
+            let (userMessage, plan) = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
+            let completion: Completion
+            do {
+                completion = try await provider.complete(plan.request)
+            } catch {
+                throw await recordFailure(of: userMessage, plan: plan, error: error)
             }
-            continuation.onTermination = { _ in producer.cancel() }
-        }
-        return ChatStream(userMessage: userMessage, events: events)
-    }
-
-    private func produce(
-        request: CompletionRequest, userMessage: StoredMessage, tenant: String,
-        into continuation: AsyncThrowingStream<ChatStreamEvent, any Error>.Continuation
-    ) async {
-        var text = ""
-        do {
-            for try await chunk in provider.stream(request) {
-                switch chunk {
-                case .delta(let piece):
-                    text += piece
-                    continuation.yield(.delta(piece))
-                case .done(let completion):
-                    let reply = try await store.appendMessage(
-                        Self.assistantMessage(completion, status: .complete),
-                        sessionID: userMessage.sessionID, tenant: tenant)
-                    continuation.yield(.done(ChatExchange(userMessage: userMessage, reply: reply, completion: completion)))
-                    continuation.finish()
-                    return
-                }
+            let reply: StoredMessage
+            do {
+                reply = try await store.appendMessage(
+                    Self.assistantMessage(completion, status: .complete), sessionID: sessionID, tenant: tenant)
+            } catch {
+                // The user message is stored without its reply: only a rebuild knows the context now.
+                cache?.invalidate(sessionID)
+                throw error
             }
-            throw LLMError.invalidResponse("stream ended without a final event")
-        } catch {
-            // Store what arrived even when this task is cancelled: run the write unstructured.
-            let partial = text
-            let store = self.store
-            let descriptor = provider.descriptor
-            let saved = await Task.detached { () -> StoredMessage? in
-                if partial.isEmpty {
-                    try? await store.markReplyFailed(messageID: userMessage.id, error: "\(error)")
-                    return nil
-                }
-                return try? await store.appendMessage(
-                    NewMessage(role: .assistant, content: partial, status: .incomplete,
-                               provider: descriptor.name, model: descriptor.model),
-                    sessionID: userMessage.sessionID, tenant: tenant)
-            }.value
-            logger.debug("chat stream ended early", metadata: [
-                "session.id": "\(userMessage.sessionID)", "stored.partial": "\(saved != nil)",
-                "error": "\(error)",
-            ])
-            continuation.finish(throwing: ChatError.streamFailed(
-                userMessageID: userMessage.id, partialMessageID: saved?.id, reason: "\(error)"))
+            commit(plan, reply: reply)
+            return ChatExchange(userMessage: userMessage, reply: reply, completion: completion)
         }
     }
 
-    private func prepare(sessionID: String, tenant: String, content: String) async throws -> (StoredMessage, CompletionRequest) {
+    func prepare(sessionID: String, tenant: String, content: String) async throws -> (StoredMessage, ContextPlan) {
         let userMessage: StoredMessage
         do {
             userMessage = try await store.appendMessage(
@@ -121,23 +97,16 @@ public final class ChatService: Sendable {
         } catch StorageError.notFound {
             throw ChatError.sessionNotFound
         }
-        let history = try await store.messages(sessionID: sessionID, tenant: tenant, last: settings.maxHistoryMessages)
-        return (userMessage, CompletionRequest(messages: context(from: history)))
+        return (userMessage, try await contextPlan(for: userMessage, tenant: tenant))
     }
 
-    /// The turns sent upstream: the system prompt, then the history without failed turns.
-    func context(from history: [StoredMessage]) -> [ChatTurn] {
-        var turns: [ChatTurn] = settings.systemPrompt.isEmpty ? [] : [ChatTurn(role: .system, content: settings.systemPrompt)]
-        for message in history where message.status != .failed {
-            turns.append(ChatTurn(role: ChatTurn.Role(rawValue: message.role.rawValue) ?? .user, content: message.content))
-        }
-        return turns
-    }
-
-    private func recordFailure(of userMessage: StoredMessage, error: any Error) async -> ChatError {
+    /// After a failed call: the user message is marked failed, so it leaves the context and the
+    /// cached turns stay right as they were. If even that write fails, the entry is dropped.
+    func recordFailure(of userMessage: StoredMessage, plan: ContextPlan, error: any Error) async -> ChatError {
         let reason = "\(error)"
         let store = self.store
-        await Task.detached { try? await store.markReplyFailed(messageID: userMessage.id, error: reason) }.value
+        let marked = await Task.detached { (try? await store.markReplyFailed(messageID: userMessage.id, error: reason)) != nil }.value
+        if !marked { cache?.invalidate(userMessage.sessionID) }
         logger.debug("chat reply failed", metadata: ["session.id": "\(userMessage.sessionID)", "error": "\(reason)"])
         return ChatError.upstreamFailed(userMessageID: userMessage.id, reason: reason)
     }

@@ -1,0 +1,77 @@
+import Foundation
+import LLM
+import Storage
+
+extension ChatService {
+    /// Stores the user's message and returns the reply as a stream of events. The full reply
+    /// is stored when the stream completes; if the consumer goes away first, the transfer is
+    /// cancelled and the partial reply is stored as `incomplete`. The session stays locked
+    /// until the stream ends, so a second message waits for this reply.
+    public func stream(sessionID: String, tenant: String, content: String) async throws -> ChatStream {
+        await locks.acquire(sessionID)
+        let prepared: (StoredMessage, ContextPlan)
+        do {
+            prepared = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
+        } catch {
+            await locks.release(sessionID)
+            throw error
+        }
+        let (userMessage, plan) = prepared
+        let locks = self.locks
+        let events = AsyncThrowingStream<ChatStreamEvent, any Error> { continuation in
+            let producer = Task {
+                await self.produce(plan: plan, userMessage: userMessage, tenant: tenant, into: continuation)
+                await locks.release(sessionID)
+            }
+            continuation.onTermination = { _ in producer.cancel() }
+        }
+        return ChatStream(userMessage: userMessage, events: events)
+    }
+
+    private func produce(
+        plan: ContextPlan, userMessage: StoredMessage, tenant: String,
+        into continuation: AsyncThrowingStream<ChatStreamEvent, any Error>.Continuation
+    ) async {
+        var text = ""
+        do {
+            for try await chunk in provider.stream(plan.request) {
+                switch chunk {
+                case .delta(let piece):
+                    text += piece
+                    continuation.yield(.delta(piece))
+                case .done(let completion):
+                    let reply = try await store.appendMessage(
+                        Self.assistantMessage(completion, status: .complete),
+                        sessionID: userMessage.sessionID, tenant: tenant)
+                    commit(plan, reply: reply)
+                    continuation.yield(.done(ChatExchange(userMessage: userMessage, reply: reply, completion: completion)))
+                    continuation.finish()
+                    return
+                }
+            }
+            throw LLMError.invalidResponse("stream ended without a final event")
+        } catch {
+            // Store what arrived even when this task is cancelled: run the write unstructured.
+            let partial = text
+            let store = self.store
+            let descriptor = provider.descriptor
+            let (saved, marked) = await Task.detached { () -> (StoredMessage?, Bool) in
+                if partial.isEmpty {
+                    return (nil, (try? await store.markReplyFailed(messageID: userMessage.id, error: "\(error)")) != nil)
+                }
+                return (try? await store.appendMessage(
+                    NewMessage(role: .assistant, content: partial, status: .incomplete,
+                               provider: descriptor.name, model: descriptor.model),
+                    sessionID: userMessage.sessionID, tenant: tenant), false)
+            }.value
+            // A failed user message leaves the context as it was; anything else changed it.
+            if !marked { cache?.invalidate(userMessage.sessionID) }
+            logger.debug("chat stream ended early", metadata: [
+                "session.id": "\(userMessage.sessionID)", "stored.partial": "\(saved != nil)",
+                "error": "\(error)",
+            ])
+            continuation.finish(throwing: ChatError.streamFailed(
+                userMessageID: userMessage.id, partialMessageID: saved?.id, reason: "\(error)"))
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import LuaRuntime
+import OracleCore
+import Policies
+import Synchronization
+
+/// Asks `rollout.lua` whether a session uses the persistent-session cache, once per session
+/// per settings version: the answer is kept until an override changes the settings. The
+/// policy's bucket is sticky, so raising the percentage only adds sessions.
+///
+/// Without a policy host (some tests) every session is stateless, like the policy's safe default.
+///
+/// ```swift
+/// let gate = RolloutGate(policies: host, live: live)
+/// if await gate.isEnabled(sessionID: id, tenant: "default") { ... }
+/// ```
+public final class RolloutGate: Sendable {
+    let policies: PolicyHost?
+    let live: LiveSettings
+    /// Bounds the memo; past it the memo starts over (decisions are cheap to remake).
+    let memoLimit: Int
+    private let memo = Mutex(Memo())
+
+    private struct Memo {
+        var version = -1
+        var decisions: [String: Bool] = [:]
+    }
+
+    public init(policies: PolicyHost?, live: LiveSettings, memoLimit: Int = 100_000) {
+        self.policies = policies
+        self.live = live
+        self.memoLimit = memoLimit
+    }
+
+    public func isEnabled(sessionID: String, tenant: String) async -> Bool {
+        let snapshot = live.snapshot
+        if let known = memo.withLock({ $0.version == snapshot.version ? $0.decisions[sessionID] : nil }) {
+            return known
+        }
+        let enabled = await decide(sessionID: sessionID, tenant: tenant, settings: snapshot.sessions)
+        memo.withLock { memo in
+            if memo.version != snapshot.version {
+                guard memo.version < snapshot.version else { return }
+                memo = Memo(version: snapshot.version)
+            }
+            if memo.decisions.count >= memoLimit { memo.decisions.removeAll(keepingCapacity: true) }
+            memo.decisions[sessionID] = enabled
+        }
+        return enabled
+    }
+
+    /// The policy's answer, without the memo.
+    public func decide(sessionID: String, tenant: String, settings: OracleConfig.SessionSettings) async -> Bool {
+        guard let policies else { return false }
+        let input: LuaValue = [
+            "session_id": .string(sessionID),
+            "tenant_id": .string(tenant),
+            "settings": [
+                "use_persistent_sessions": .bool(settings.usePersistentSessions),
+                "rollout_percentage": .integer(Int64(settings.rolloutPercentage)),
+            ],
+            // Per-tenant forcing has no setting yet; the contract takes empty lists.
+            "overrides": ["force_enabled_tenants": .array([]), "force_disabled_tenants": .array([])],
+        ]
+        return await policies.decideRollout(input).value.enabled
+    }
+}

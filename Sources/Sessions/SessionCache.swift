@@ -1,0 +1,162 @@
+import Foundation
+import LLM
+import Logging
+import OracleCore
+import Storage
+import Synchronization
+
+/// The persistent-session cache: per session, the conversation context ready to send upstream,
+/// so a message to a cached session reads nothing from the database.
+///
+/// Which sessions use it is `rollout.lua`'s call (``RolloutGate``). A miss for such a session
+/// recovers its context from SQLite (``recover(sessionID:tenant:limits:)``); a cached context is
+/// only updated after the exchange is stored, so eviction never loses anything. Bounded by
+/// `MAX_PERSISTENT_SESSIONS` (least recently used go first) and cleaned by ``SessionCleanupService``.
+///
+/// ```swift
+/// let cache = SessionCache(live: live, rollout: RolloutGate(policies: host, live: live), store: store)
+/// let chat = ChatService(store: store, provider: provider, systemPrompt: "", cache: cache)
+/// print(cache.stats.hitRatio)
+/// ```
+public final class SessionCache: Sendable {
+    public let live: LiveSettings
+    public let rollout: RolloutGate
+    /// Serialises the messages of each session (both paths, streams until they end).
+    public let locks = SessionLocks()
+    let store: any ChatStore
+    let logger: Logger
+    /// Monotonic seconds; injectable so tests can age entries.
+    let clock: @Sendable () -> Double
+    let metrics = SessionCacheMetrics()
+    private let state = Mutex(State())
+
+    private struct State {
+        var core = SessionCacheCore()
+        var stats = SessionCacheStats.zero
+    }
+
+    public init(live: LiveSettings, rollout: RolloutGate, store: any ChatStore,
+                logger: Logger = Logger(label: "oracle.sessions"), clock: @escaping @Sendable () -> Double = SessionCache.uptime) {
+        self.live = live
+        self.rollout = rollout
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+        live.onChange { [weak self] snapshot in self?.settingsChanged(snapshot.sessions) }
+    }
+
+    /// Seconds on the monotonic clock.
+    public static let uptime: @Sendable () -> Double = {
+        let elapsed = ContinuousClock.now - origin
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+    private static let origin = ContinuousClock.now
+
+    public var count: Int { state.withLock { $0.core.count } }
+
+    public func contains(_ sessionID: String) -> Bool { state.withLock { $0.core.contains(sessionID) } }
+
+    /// The cached history turns of a session, without counting or touching it (tests, diagnostics).
+    public func cachedTurns(_ sessionID: String) -> [ChatTurn]? {
+        state.withLock { $0.core.peek(sessionID) }
+    }
+
+    public var stats: SessionCacheStats {
+        let capacity = live.sessions.maxSessions
+        return state.withLock { state in
+            var stats = state.stats
+            stats.active = state.core.count
+            stats.capacity = capacity
+            return stats
+        }
+    }
+
+    /// The cached history turns (counted as a hit), or nil (counted as a miss).
+    func lookup(_ sessionID: String, limits: ContextLimits) -> [ChatTurn]? {
+        let now = clock()
+        let turns = state.withLock { state -> [ChatTurn]? in
+            let turns = state.core.lookup(sessionID, limits: limits, now: now)
+            if turns == nil { state.stats.misses += 1 } else { state.stats.hits += 1 }
+            return turns
+        }
+        (turns == nil ? metrics.misses : metrics.hits).increment()
+        return turns
+    }
+
+    /// Stores a session's turns after its exchange was stored; beyond capacity the least
+    /// recently used sessions are evicted.
+    public func commit(_ sessionID: String, turns: [ChatTurn], limits: ContextLimits) {
+        let now = clock()
+        let settings = live.sessions
+        // Switched off while this exchange ran: keep nothing.
+        guard settings.usePersistentSessions else { return }
+        let capacity = settings.maxSessions
+        let evicted = state.withLock { state -> Int in
+            state.core.store(sessionID, turns: turns, limits: limits, now: now)
+            return state.core.evictLeastRecentlyUsed(toCapacity: capacity)
+        }
+        recordEvictions(evicted, .lru)
+    }
+
+    func countStateless() {
+        state.withLock { $0.stats.statelessMessages += 1 }
+    }
+
+    /// Drops one session's entry; true when it was cached.
+    @discardableResult
+    public func invalidate(_ sessionID: String, reason: EvictionReason = .invalidated) -> Bool {
+        let removed = state.withLock { $0.core.remove(sessionID) }
+        if removed { recordEvictions(1, reason) }
+        return removed
+    }
+
+    /// Empties the cache; returns how many sessions were evicted.
+    @discardableResult
+    public func removeAll(reason: EvictionReason) -> Int {
+        let evicted = state.withLock { $0.core.removeAll() }
+        recordEvictions(evicted, reason)
+        return evicted
+    }
+
+    /// Evicts sessions idle longer than `ttl` seconds, idle-longest first, at most `limit`.
+    func evictIdle(longerThan ttl: Int, limit: Int, reason: EvictionReason) -> Int {
+        let now = clock()
+        let evicted = state.withLock { $0.core.evictIdle(longerThan: Double(ttl), now: now, limit: max(0, limit)) }
+        recordEvictions(evicted, reason)
+        return evicted
+    }
+
+    func recordEvictions(_ count: Int, _ reason: EvictionReason) {
+        let active = state.withLock { state -> Int in
+            if count > 0 { state.stats.evictions[reason, default: 0] += count }
+            return state.core.count
+        }
+        if count > 0 { metrics.evictions[reason]?.increment(by: count) }
+        metrics.active.record(active)
+    }
+
+    func recordRecovery(_ outcome: RecoveryOutcome) {
+        state.withLock { state in
+            switch outcome {
+            case .success: state.stats.recoveries += 1
+            case .failure: state.stats.recoveryFailures += 1
+            case .timeout: state.stats.recoveryFailures += 1; state.stats.recoveryTimeouts += 1
+            }
+        }
+        metrics.recoveries[outcome]?.increment()
+    }
+
+    /// Switched off → the cache is emptied at once; a lower capacity applies at once.
+    private func settingsChanged(_ settings: OracleConfig.SessionSettings) {
+        // The master switch beats every rollout rule, so nothing cached can be used any more.
+        if !settings.usePersistentSessions {
+            let evicted = removeAll(reason: .manual)
+            if evicted > 0 {
+                logger.notice("session cache emptied: persistent sessions off", metadata: ["session_cache.evicted": "\(evicted)"])
+            }
+            return
+        }
+        let evicted = state.withLock { $0.core.evictLeastRecentlyUsed(toCapacity: settings.maxSessions) }
+        recordEvictions(evicted, .lru)
+    }
+}

@@ -1,0 +1,121 @@
+import LLM
+
+/// The cache's data: entries by session id plus a recency list (most recently used first).
+///
+/// Not thread-safe and deliberately not `Sendable`: ``SessionCache`` owns the only instance
+/// inside a `Mutex`, which serialises every access.
+final class SessionCacheCore {
+    final class Entry {
+        let sessionID: String
+        /// The history turns to send next time (no system prompt), already trimmed to `limits`.
+        var turns: [ChatTurn]
+        var limits: ContextLimits
+        /// Monotonic seconds of the last use.
+        var lastUsed: Double
+        /// Towards the most recently used end.
+        weak var newer: Entry?
+        /// Towards the least recently used end.
+        var older: Entry?
+
+        init(sessionID: String, turns: [ChatTurn], limits: ContextLimits, lastUsed: Double) {
+            self.sessionID = sessionID
+            self.turns = turns
+            self.limits = limits
+            self.lastUsed = lastUsed
+        }
+    }
+
+    private var entries: [String: Entry] = [:]
+    /// Most recently used.
+    private var newest: Entry?
+    /// Least recently used, i.e. idle longest.
+    private weak var oldest: Entry?
+
+    var count: Int { entries.count }
+
+    deinit { _ = removeAll() }
+
+    func contains(_ sessionID: String) -> Bool { entries[sessionID] != nil }
+
+    func peek(_ sessionID: String) -> [ChatTurn]? { entries[sessionID]?.turns }
+
+    /// The cached turns when built with the same limits; a use moves the entry to the front.
+    func lookup(_ sessionID: String, limits: ContextLimits, now: Double) -> [ChatTurn]? {
+        guard let entry = entries[sessionID], entry.limits == limits else { return nil }
+        entry.lastUsed = now
+        moveToFront(entry)
+        return entry.turns
+    }
+
+    func store(_ sessionID: String, turns: [ChatTurn], limits: ContextLimits, now: Double) {
+        if let entry = entries[sessionID] {
+            entry.turns = turns
+            entry.limits = limits
+            entry.lastUsed = now
+            moveToFront(entry)
+            return
+        }
+        let entry = Entry(sessionID: sessionID, turns: turns, limits: limits, lastUsed: now)
+        entries[sessionID] = entry
+        linkAtFront(entry)
+    }
+
+    @discardableResult
+    func remove(_ sessionID: String) -> Bool {
+        guard let entry = entries.removeValue(forKey: sessionID) else { return false }
+        unlink(entry)
+        return true
+    }
+
+    /// Evicts least recently used entries until at most `capacity` remain; returns how many.
+    func evictLeastRecentlyUsed(toCapacity capacity: Int) -> Int {
+        var evicted = 0
+        while entries.count > max(0, capacity), let victim = oldest {
+            remove(victim.sessionID)
+            evicted += 1
+        }
+        return evicted
+    }
+
+    /// Evicts entries idle longer than `ttl` seconds, idle-longest first, at most `limit`.
+    func evictIdle(longerThan ttl: Double, now: Double, limit: Int) -> Int {
+        var evicted = 0
+        while evicted < limit, let victim = oldest, now - victim.lastUsed > ttl {
+            remove(victim.sessionID)
+            evicted += 1
+        }
+        return evicted
+    }
+
+    func removeAll() -> Int {
+        let count = entries.count
+        // Unlink iteratively: dropping a long `older` chain at once would recurse in deinit.
+        while let victim = oldest { remove(victim.sessionID) }
+        return count
+    }
+
+    private func moveToFront(_ entry: Entry) {
+        guard newest !== entry else { return }
+        unlink(entry)
+        linkAtFront(entry)
+    }
+
+    private func linkAtFront(_ entry: Entry) {
+        entry.older = newest
+        entry.newer = nil
+        newest?.newer = entry
+        newest = entry
+        if oldest == nil { oldest = entry }
+    }
+
+    private func unlink(_ entry: Entry) {
+        let newer = entry.newer
+        let older = entry.older
+        newer?.older = older
+        older?.newer = newer
+        if newest === entry { newest = older }
+        if oldest === entry { oldest = newer }
+        entry.newer = nil
+        entry.older = nil
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import HTTPServer
+import Hummingbird
+import HummingbirdTesting
+import LLM
+import Logging
+import OracleCore
+import Policies
+import Storage
+import Testing
+import TestSupport
+
+let adminKey = "admin-key-0123456789"
+let adminAuth: HTTPFields = [.authorization: "Bearer \(adminKey)"]
+
+/// Runs a test against the full application with the shipped policies and an admin key, on the
+/// database file `database` (kept between calls when given, for restart tests).
+func withSessionApp(
+    _ settings: [String: String] = [:], database: String? = nil,
+    _ test: @escaping @Sendable (any TestClientProtocol, ServerState) async throws -> Void
+) async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var values = ["ADMIN_API_KEY": adminKey]
+    values["DATABASE_URL"] = database
+    values.merge(settings) { $1 }
+    let config = try await TestConfig.make(values, in: dir)
+    let store = try SQLiteStore(location: config.database)
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    let policies = PolicyHost(configuration: .init(policiesDirectory: root + "/policies", luaDirectory: root + "/lua"),
+                              store: store, logger: Logger(label: "test"))
+    let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: Logger(label: "test"),
+                            policies: policies)
+    let app = OracleApplication.make(state: state, logger: Logger(label: "test"))
+    try await app.test(.router) { client in try await test(client, state) }
+    try store.close()
+}
+
+extension TestClientProtocol {
+    func put(_ uri: String, _ json: String, headers: HTTPFields = adminAuth) async throws -> TestResponse {
+        try await execute(uri: uri, method: .put, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func sessionsHealth() async throws -> [String: Any] {
+        try await get("/api/v1/monitoring/health/sessions").json["session_management"] as? [String: Any] ?? [:]
+    }
+
+    func persistentSessions() async throws -> String? {
+        (try await get("/health").json["services"] as? [String: Any])?["persistent_sessions"] as? String
+    }
+}
+
+@Suite struct SessionCacheAppTests {
+    @Test func monitoringShowsTheFieldsTheSeedScriptsRead() async throws {
+        try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, _ in
+            let empty = try await client.sessionsHealth()
+            #expect(empty["active_sessions"] as? Int == 0)
+            #expect(((empty["cache_performance"] as? [String: Any])?["cache_hit_ratio"] as? NSNumber)?.doubleValue == 0)
+
+            let id = try await client.createSession()
+            for n in 1...4 {
+                #expect(try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"q\#(n)"}"#).status == .ok)
+            }
+            let management = try await client.sessionsHealth()
+            #expect(management["active_sessions"] as? Int == 1)
+            let performance = management["cache_performance"] as? [String: Any]
+            #expect((performance?["cache_hit_ratio"] as? NSNumber)?.doubleValue == 0.75)
+            #expect(performance?["hits"] as? Int == 3 && performance?["misses"] as? Int == 1)
+            #expect(management["persistent_sessions"] as? String == "enabled")
+            #expect(management["rollout_percentage"] as? Int == 100)
+            #expect(management["capacity"] as? Int == 500)
+            #expect((management["evictions"] as? [String: Any])?["lru"] as? Int == 0)
+        }
+    }
+
+    @Test func emergencyCleanupNeedsTheAdminKeyAndReportsWhatItFreed() async throws {
+        try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, _ in
+            let id = try await client.createSession()
+            _ = try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"hi"}"#)
+            #expect(try await client.post("/api/v1/sessions/cleanup/emergency", "").status == .unauthorized)
+            let response = try await client.post("/api/v1/sessions/cleanup/emergency", "", headers: adminAuth)
+            #expect(response.status == .ok)
+            #expect(response.json["evicted"] as? Int == 0, "a session used just now is not idle")
+            #expect(response.json["remaining"] as? Int == 1)
+            let plan = response.json["plan"] as? [String: Any]
+            #expect(plan?["idle_ttl"] as? Int == 3600 && plan?["max_evictions"] as? Int == 50)
+        }
+    }
+
+    @Test func emergencyCleanupIsForbiddenWithoutAnAdminKey() async throws {
+        try await withSessionApp(["ADMIN_API_KEY": ""]) { client, _ in
+            let response = try await client.post("/api/v1/sessions/cleanup/emergency", "", headers: adminAuth)
+            #expect(response.status == .forbidden)
+        }
+    }
+}
