@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import Operations
+import OracleCore
+import Policies
+import Sessions
+
+/// `GET /api/v1/monitoring/health/detailed` and `GET /api/v1/monitoring/sessions/analytics`,
+/// with the fields seed 000's `incident_detection.sh` reads (`errors.error_rate_per_hour`,
+/// `system.memory_usage_percent`, `database.status`,
+/// `operation_performance.send_message.avg_duration_ms`). Numbers are never null: no traffic
+/// reads as zeros. Open like `/health`: counts and states only.
+struct MonitoringRoutes {
+    let state: ServerState
+
+    func register(on router: Router<OracleRequestContext>) {
+        router.get("api/v1/monitoring/health/detailed") { _, _ in try await detailed() }
+        router.get("api/v1/monitoring/sessions/analytics") { _, _ in try analytics() }
+    }
+
+    struct DetailedBody: Encodable {
+        var status: String
+        var timestamp: Date
+        var version: String
+        var windowSeconds: Int
+        var errors: Errors
+        var system: System
+        var database: HealthRoutes.DatabaseBody
+        var ai: HealthRoutes.AIBody
+        var policies: PolicyStates
+        var persistentSessions: String
+        /// Exactly what `severity.lua` classifies (docs/policies.md).
+        var severityInput: MonitoringSnapshot
+    }
+
+    struct Errors: Encodable {
+        var errorRatePerHour: Double
+        /// Failed over all operations in the window, 0–1.
+        var errorRate: Double
+        var failedOperations: Int
+        var totalOperations: Int
+        var tenantsAffected: Int
+    }
+
+    struct System: Encodable {
+        var memoryUsagePercent: Double
+        var memoryUsedBytes: UInt64
+        var memoryLimitBytes: UInt64
+        var memorySource: String
+        var processResidentBytes: UInt64?
+        var cpuCount: Int
+        var uptimeSeconds: Int
+    }
+
+    struct PolicyStates: Encodable {
+        /// `ok`, `degraded`, or `disabled` when the server runs without policies.
+        var state: String
+        var policies: [PolicyStatus]
+    }
+
+    struct AnalyticsBody: Encodable {
+        var timestamp: Date
+        var windowSeconds: Int
+        var totalOperations: Int
+        var failedOperations: Int
+        var errorRate: Double
+        var operationPerformance: [String: OperationStats.Snapshot.Summary]
+    }
+
+    func detailed() async throws -> Response {
+        let readings = await MonitoringReadings.take(state)
+        let operations = readings.operations
+        let memory = readings.memory
+        return try JSONResponse.make(DetailedBody(
+            status: readings.status, timestamp: Date(), version: OracleVersion.current,
+            windowSeconds: operations.windowSeconds,
+            errors: Errors(errorRatePerHour: operations.errorRatePerHour, errorRate: Self.rounded(operations.errorRate),
+                           failedOperations: operations.failedOperations, totalOperations: operations.totalOperations,
+                           tenantsAffected: operations.tenantsAffected),
+            system: System(memoryUsagePercent: memory.usagePercent, memoryUsedBytes: memory.usedBytes,
+                           memoryLimitBytes: memory.limitBytes, memorySource: memory.source.rawValue,
+                           processResidentBytes: memory.processResidentBytes,
+                           cpuCount: ProcessInfo.processInfo.activeProcessorCount,
+                           uptimeSeconds: Int(Date().timeIntervalSince(state.startedAt))),
+            database: readings.database, ai: readings.ai,
+            policies: PolicyStates(state: state.policies?.overallState ?? "disabled", policies: state.policies?.status() ?? []),
+            persistentSessions: readings.persistentSessionsEnabled ? "enabled" : "disabled",
+            severityInput: readings.snapshot))
+    }
+
+    func analytics() throws -> Response {
+        let operations = state.operationStats.snapshot()
+        var performance: [String: OperationStats.Snapshot.Summary] = [:]
+        for operation in OperationStats.Operation.allCases { performance[operation.rawValue] = operations[operation] }
+        return try JSONResponse.make(AnalyticsBody(
+            timestamp: Date(), windowSeconds: operations.windowSeconds, totalOperations: operations.totalOperations,
+            failedOperations: operations.failedOperations, errorRate: Self.rounded(operations.errorRate),
+            operationPerformance: performance))
+    }
+
+    static func rounded(_ fraction: Double) -> Double {
+        (fraction * 10_000).rounded() / 10_000
+    }
+}
