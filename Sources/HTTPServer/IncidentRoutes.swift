@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import Operations
+import Storage
+
+/// Admin API for incidents: list/filter, show with timeline, ack, resolve, notes, report.
+struct IncidentRoutes {
+    let state: ServerState
+
+    func register(on group: RouterGroup<OracleRequestContext>) {
+        group.get { request, _ in try await list(request) }
+        group.get(":id") { _, context in try await show(context) }
+        group.get(":id/report") { _, context in try await report(context) }
+        group.post(":id/ack") { request, context in try await acknowledge(request, context) }
+        group.post(":id/resolve") { request, context in try await resolve(request, context) }
+        group.post(":id/notes") { request, context in try await note(request, context) }
+    }
+
+    var monitor: IncidentMonitor {
+        get throws {
+            guard let monitor = state.incidents else {
+                throw APIError(.serviceUnavailable, code: "incidents_unavailable", message: "the incident monitor is not running")
+            }
+            return monitor
+        }
+    }
+
+    struct IncidentBody: Encodable {
+        var id: String
+        var severity: String
+        var status: String
+        var level: Int
+        var reasons: [String]
+        var openedAt: Date
+        var acknowledgedAt: Date?
+        var acknowledgedBy: String?
+        var mitigatedAt: Date?
+        var resolvedAt: Date?
+        var resolutionNote: String?
+        var actionsTaken: [String]
+        var timeline: [EventBody]?
+        var notifications: [NotificationBody]?
+
+        init(_ i: StoredIncident, timeline: [IncidentEvent]? = nil, notifications: [OutboxNotification]? = nil) {
+            id = i.id; severity = i.severity; status = i.status; level = i.level; reasons = i.reasons
+            openedAt = i.openedAt; acknowledgedAt = i.acknowledgedAt; acknowledgedBy = i.acknowledgedBy
+            mitigatedAt = i.mitigatedAt; resolvedAt = i.resolvedAt; resolutionNote = i.resolutionNote
+            actionsTaken = i.actionsTaken
+            self.timeline = timeline?.map { EventBody(at: $0.at, kind: $0.kind, message: $0.message) }
+            self.notifications = notifications?.map {
+                NotificationBody(channel: $0.channel, target: $0.target, template: $0.template, status: $0.status,
+                                 attempts: $0.attempts, lastError: $0.lastError, deliveredAt: $0.deliveredAt)
+            }
+        }
+    }
+
+    struct EventBody: Encodable {
+        var at: Date
+        var kind: String
+        var message: String
+    }
+
+    struct NotificationBody: Encodable {
+        var channel: String
+        var target: String
+        var template: String
+        var status: String
+        var attempts: Int
+        var lastError: String?
+        var deliveredAt: Date?
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let status = request.uri.queryParameters["status"].map(String.init)
+        if let status, !["open", "acknowledged", "resolved"].contains(status) {
+            throw APIError(.badRequest, code: "invalid_query", message: "query parameter 'status' must be open, acknowledged or resolved")
+        }
+        let severity = request.uri.queryParameters["severity"].map(String.init)
+        if let severity, !["P0", "P1", "P2", "P3"].contains(severity) {
+            throw APIError(.badRequest, code: "invalid_query", message: "query parameter 'severity' must be P0, P1, P2 or P3")
+        }
+        let limit = try request.queryInt("limit", default: 50, range: 1...500)
+        let incidents = try await state.store.incidents(status: status, severity: severity, limit: limit)
+        return try JSONResponse.make(["incidents": incidents.map { IncidentBody($0) }])
+    }
+
+    func incident(_ context: OracleRequestContext) async throws -> StoredIncident {
+        let id = context.parameters.get("id") ?? ""
+        guard let incident = try await state.store.incident(id: id) else { throw APIError.notFound("incident") }
+        return incident
+    }
+
+    func show(_ context: OracleRequestContext) async throws -> Response {
+        let incident = try await incident(context)
+        return try JSONResponse.make(IncidentBody(incident, timeline: try await state.store.incidentEvents(incident.id),
+                                                  notifications: try await state.store.notifications(incidentID: incident.id)))
+    }
+
+    func report(_ context: OracleRequestContext) async throws -> Response {
+        let incident = try await incident(context)
+        let text = IncidentReport.markdown(incident, events: try await state.store.incidentEvents(incident.id),
+                                           notifications: try await state.store.notifications(incidentID: incident.id))
+        return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `by` names who acknowledged (default "admin").
+    func acknowledge(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
+        let id = try await incident(context).id
+        let by = try await optionalText(request, "by") ?? "admin"
+        guard let updated = try await monitor.acknowledge(id, by: by) else { throw APIError.notFound("incident") }
+        return try JSONResponse.make(IncidentBody(updated))
+    }
+
+    func resolve(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
+        let id = try await incident(context).id
+        let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
+        let note = try body.string("note", maxLength: 2000)
+        let by = body.fields["by"] == nil ? "admin" : try body.string("by", maxLength: 200)
+        guard let updated = try await monitor.resolveManually(id, note: note, by: by) else { throw APIError.notFound("incident") }
+        return try JSONResponse.make(IncidentBody(updated))
+    }
+
+    func note(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
+        let id = try await incident(context).id
+        let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
+        let note = try body.string("note", maxLength: 2000)
+        let by = body.fields["by"] == nil ? "admin" : try body.string("by", maxLength: 200)
+        _ = try await monitor.addNote(id, note: note, by: by)
+        return try JSONResponse.make(IncidentBody(try await incident(context), timeline: try await state.store.incidentEvents(id)),
+                                     status: .created)
+    }
+
+    private func optionalText(_ request: Request, _ field: String) async throws -> String? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: state.config.maxBodyBytes)
+        guard buffer.readableBytes > 0 else { return nil }
+        let body = try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: state.config.maxBodyBytes)
+        return body.fields[field] == nil ? nil : try body.string(field, maxLength: 200)
+    }
+}

@@ -1,0 +1,59 @@
+import LuaRuntime
+import Operations
+import Policies
+import Sessions
+
+/// Carries out `escalation.lua`'s actions through the operator's own levers: runtime overrides
+/// (audited with actor `escalation:<incident id>`, listed by `GET /api/v1/admin/overrides`,
+/// reversible with `DELETE`), the emergency cleanup, and a reload of the policy files.
+struct ServerIncidentActions: IncidentActionPerformer {
+    let overrides: OverrideService
+    let cache: SessionCache
+    let policies: PolicyHost?
+
+    func perform(_ action: EscalationDecision.Action, incidentID: String) async throws -> String {
+        let actor = "escalation:\(incidentID)"
+        let reason = "incident \(incidentID): escalation.lua asked for \(action.type)"
+        switch action {
+        case .disablePersistentSessions:
+            try await overrides.set(name: "USE_PERSISTENT_SESSIONS", value: "false", reason: reason, actor: actor)
+            return "disabled persistent sessions (override USE_PERSISTENT_SESSIONS=false)"
+        case .setRolloutPercentage(let value):
+            let before = overrides.live.sessions.rolloutPercentage
+            try await overrides.set(name: "GRADUAL_ROLLOUT_PERCENTAGE", value: String(value), reason: reason, actor: actor)
+            return "set rollout percentage \(before)% → \(value)% (override GRADUAL_ROLLOUT_PERCENTAGE)"
+        case .setSessionLimits(let maxSessions, let timeout, let cleanupInterval):
+            try await overrides.set(name: "MAX_PERSISTENT_SESSIONS", value: String(maxSessions), reason: reason, actor: actor)
+            try await overrides.set(name: "PERSISTENT_SESSION_TIMEOUT", value: String(timeout), reason: reason, actor: actor)
+            try await overrides.set(name: "CLEANUP_INTERVAL", value: String(cleanupInterval), reason: reason, actor: actor)
+            return "set session limits: MAX_PERSISTENT_SESSIONS=\(maxSessions), PERSISTENT_SESSION_TIMEOUT=\(timeout), CLEANUP_INTERVAL=\(cleanupInterval)"
+        case .emergencyCleanup:
+            let outcome = await cache.runCleanup(policies: policies, emergency: true)
+            return "emergency cleanup evicted \(outcome.evicted) cached sessions (\(outcome.remaining) remain)"
+        case .reloadLastGoodPolicies:
+            guard let policies else { return "no policy host to reload" }
+            let outcomes = await policies.reloadAll()
+            let summary = outcomes.keys.sorted().map { "\($0.rawValue): \(Self.describe(outcomes[$0]!))" }
+            return "reloaded policies from their files, keeping the last good version of any refused file (\(summary.joined(separator: ", ")))"
+        }
+    }
+
+    func currentSettings() -> LuaValue {
+        let s = overrides.live.sessions
+        return [
+            "use_persistent_sessions": .bool(s.usePersistentSessions),
+            "rollout_percentage": .integer(Int64(s.rolloutPercentage)),
+            "max_persistent_sessions": .integer(Int64(s.maxSessions)),
+            "persistent_session_timeout": .integer(Int64(s.sessionTimeout)),
+            "cleanup_interval": .integer(Int64(s.cleanupInterval)),
+        ]
+    }
+
+    static func describe(_ outcome: ActivationOutcome) -> String {
+        switch outcome {
+        case .activated(let hash): "activated \(hash)"
+        case .unchanged(let hash): "unchanged \(hash)"
+        case .rejected: "file refused, last good kept"
+        }
+    }
+}

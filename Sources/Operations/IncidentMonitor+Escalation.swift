@@ -1,0 +1,59 @@
+import Foundation
+import LuaRuntime
+import Policies
+import Storage
+
+extension IncidentMonitor {
+    /// Asks `escalation.lua` what to do for `event`, then queues its notifications and carries
+    /// out its actions, recording each step in the timeline.
+    func escalate(_ incident: StoredIncident, event: String, metrics: LuaValue, at: Date) async throws {
+        var incident = incident
+        let input: LuaValue = [
+            "id": .string(incident.id), "severity": .string(incident.severity), "status": .string(incident.status),
+            "event": .string(event),
+            "elapsed_seconds": .integer(Int64(max(0, at.timeIntervalSince(incident.openedAt)))),
+            "since_notified_seconds": .integer(Int64(max(0, at.timeIntervalSince(incident.lastNotifiedAt ?? incident.openedAt)))),
+            "acknowledged": .bool(incident.acknowledgedAt != nil), "level": .integer(Int64(incident.level)),
+            "reasons": .array(incident.reasons.map(LuaValue.string)), "metrics": metrics,
+            "settings": actions.currentSettings(),
+            "actions_taken": .array(incident.actionsTaken.map(LuaValue.string)),
+        ]
+        let decision = await policies.escalate(input).value
+        if decision.level > incident.level && event == "tick" {
+            try await record(incident, "escalated", "escalated to level \(decision.level) (unacknowledged after \(Int(at.timeIntervalSince(incident.openedAt)) / 60) min)", nil, at)
+        }
+        incident.level = decision.level
+        if !decision.notify.isEmpty {
+            let events = (try? await store.incidentEvents(incident.id)) ?? []
+            for notification in decision.notify {
+                let text = IncidentTemplates.render(notification.template, incident: incident, events: events, at: at)
+                try await store.enqueueNotification(incidentID: incident.id, channel: notification.channel,
+                                                    target: notification.target, template: notification.template, text: text, at: at)
+            }
+            incident.lastNotifiedAt = at
+            let audience = Set(decision.notify.map(\.target)).sorted().joined(separator: ", ")
+            let templates = Set(decision.notify.map(\.template)).sorted().joined(separator: ", ")
+            try await record(incident, "notified", "\(templates) queued for \(audience)", nil, at)
+        }
+        for action in decision.actions where !incident.actionsTaken.contains(action.type) || action.type == "set_session_limits" {
+            do {
+                let line = try await actions.perform(action, incidentID: incident.id)
+                incident.actionsTaken.append(action.type)
+                if incident.mitigatedAt == nil { incident.mitigatedAt = at }
+                try await record(incident, "action", line, nil, at)
+                logger.notice("incident action taken", metadata: ["incident.id": "\(incident.id)", "action": "\(action.type)"])
+            } catch {
+                try await record(incident, "action_failed", "\(action.type) failed: \(error)", nil, at)
+                logger.error("incident action failed", metadata: ["incident.id": "\(incident.id)", "action": "\(action.type)", "error": "\(error)"])
+            }
+        }
+        // The status may have changed while the policy ran (an operator's ack): keep theirs.
+        if let latest = try await store.incident(id: incident.id) {
+            incident.status = incident.status == "resolved" ? "resolved" : latest.status
+            incident.acknowledgedAt = latest.acknowledgedAt
+            incident.acknowledgedBy = latest.acknowledgedBy
+            incident.clearSince = latest.clearSince
+        }
+        try await store.saveIncident(incident)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import LuaRuntime
+import Policies
+import ServiceLifecycle
+import Storage
+
+/// The incident loop: every `HEALTH_CHECK_INTERVAL` it builds a metrics snapshot over the
+/// sliding window, asks `severity.lua` how bad things are, opens, escalates or resolves the
+/// incident, and asks `escalation.lua` whom to notify and what to switch off.
+///
+/// One condition, one incident: while an incident is open, a worse severity escalates it and a
+/// milder one keeps it open; it resolves only after the condition has stayed gone for
+/// `resolveAfter` seconds (hysteresis), so a noisy threshold cannot flap it. Ticks run one after
+/// the other, never overlapping. All state lives in SQLite, so a restart resumes open incidents.
+public final class IncidentMonitor: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var interval: Duration
+        /// Seconds the condition must stay gone before the incident resolves by itself.
+        public var resolveAfter: Int
+
+        public init(interval: Duration, resolveAfter: Int) {
+            self.interval = interval
+            self.resolveAfter = resolveAfter
+        }
+    }
+
+    let configuration: Configuration
+    let store: SQLiteStore
+    let policies: PolicyHost
+    let actions: any IncidentActionPerformer
+    let snapshot: @Sendable () async -> LuaValue
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let metrics = IncidentMetrics()
+
+    public init(configuration: Configuration, store: SQLiteStore, policies: PolicyHost,
+                actions: any IncidentActionPerformer, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init,
+                snapshot: @escaping @Sendable () async -> LuaValue) {
+        self.configuration = configuration
+        self.store = store
+        self.policies = policies
+        self.actions = actions
+        self.logger = logger
+        self.now = now
+        self.snapshot = snapshot
+    }
+
+    public func run() async throws {
+        // The first tick waits one interval: the server has migrated and loaded its policies by then.
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { [interval = configuration.interval] in try await Task.sleep(for: interval) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { break }
+            do {
+                try await tick()
+            } catch {
+                logger.error("incident monitor tick failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// One pass of the loop. Public so tests drive it with an injected clock.
+    public func tick() async throws {
+        let at = now()
+        let metrics = await snapshot()
+        let decision = await policies.classifySeverity(metrics)
+        let current = try await store.openIncident()
+        if let severity = decision.value.severity {
+            guard var incident = current else {
+                try await open(severity: severity, reasons: decision.value.reasons, metrics: metrics, at: at)
+                return
+            }
+            if Self.rank(severity) < Self.rank(incident.severity) {
+                let from = incident.severity
+                incident.severity = severity
+                incident.reasons = decision.value.reasons
+                incident.clearSince = nil
+                try await store.saveIncident(incident)
+                try await record(incident, "severity_changed", "severity \(from) → \(severity): \(decision.value.reasons.joined(separator: "; "))", metrics, at)
+                try await escalate(incident, event: "changed", metrics: metrics, at: at)
+                return
+            }
+            if incident.clearSince != nil {
+                incident.clearSince = nil
+                try await store.saveIncident(incident)
+                try await record(incident, "condition_returned", "condition seen again: \(decision.value.reasons.joined(separator: "; "))", metrics, at)
+            }
+            try await escalate(incident, event: "tick", metrics: metrics, at: at)
+        } else if var incident = current {
+            guard let since = incident.clearSince else {
+                incident.clearSince = at
+                try await store.saveIncident(incident)
+                try await record(incident, "condition_cleared", "condition gone; resolving after \(configuration.resolveAfter) s quiet", metrics, at)
+                try await escalate(incident, event: "tick", metrics: metrics, at: at)
+                return
+            }
+            if at.timeIntervalSince(since) >= Double(configuration.resolveAfter) {
+                try await resolve(incident, note: "condition gone for \(Int(at.timeIntervalSince(since))) s", by: "monitor", metrics: metrics, at: at)
+            } else {
+                try await escalate(incident, event: "tick", metrics: metrics, at: at)
+            }
+        }
+    }
+
+    static func rank(_ severity: String) -> Int {
+        SeverityDecision.levels.firstIndex(of: severity) ?? SeverityDecision.levels.count
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+@testable import HTTPServer
+import Operations
+import Storage
+import Testing
+
+@Suite struct IncidentMonitorTests {
+    @Test func oneConditionOpensOneIncidentAndEscalationDisablesPersistentSessions() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        try await f.tick()
+        #expect(try await f.state.store.openIncident() == nil, "healthy metrics open nothing")
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick(times: 3)
+        let all = try await f.state.store.incidents(status: nil, severity: nil, limit: 10)
+        #expect(all.count == 1)
+        let incident = try #require(all.first)
+        #expect(incident.severity == "P1")
+        #expect(incident.id.hasPrefix("INC-20270115-"))
+        #expect(incident.actionsTaken.contains("disable_persistent_sessions"))
+        #expect(f.state.live.sessions.usePersistentSessions == false)
+        #expect(f.state.overrides.active.contains { $0.name == "USE_PERSISTENT_SESSIONS" && $0.actor == "escalation:\(incident.id)" })
+        let notifications = try await f.state.store.notifications(incidentID: incident.id)
+        #expect(notifications.contains { $0.template == "declaration" && $0.channel == "webhook" })
+        #expect(notifications.first?.text.contains("INCIDENT DECLARED: P1") == true)
+        // Ticks of the same condition do not re-declare.
+        let declarations = notifications.filter { $0.template == "declaration" }
+        #expect(declarations.count == Set(declarations.map { "\($0.target)/\($0.channel)" }).count)
+    }
+
+    @Test func aWorseSeverityEscalatesTheSameIncident() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.elevatedErrors)
+        try await f.tick()
+        let opened = try #require(try await f.state.store.openIncident())
+        #expect(opened.severity == "P2")
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let escalated = try #require(try await f.state.store.openIncident())
+        #expect(escalated.id == opened.id)
+        #expect(escalated.severity == "P1")
+        let kinds = try await f.state.store.incidentEvents(opened.id).map(\.kind)
+        #expect(kinds.contains("severity_changed"))
+        // A milder reading keeps the worst severity.
+        f.set(IncidentFixture.elevatedErrors)
+        try await f.tick()
+        #expect(try await f.state.store.openIncident()?.severity == "P1")
+    }
+
+    @Test func noisyThresholdDoesNotFlap() async throws {
+        let f = try await IncidentFixture()   // INCIDENT_RESOLVE_AFTER = 120 s, ticks every 30 s
+        defer { f.close(); f.dir.remove() }
+        for i in 0..<12 {
+            f.set(i % 2 == 0 ? IncidentFixture.elevatedErrors : IncidentFixture.healthy)
+            try await f.tick()
+        }
+        let all = try await f.state.store.incidents(status: nil, severity: nil, limit: 10)
+        #expect(all.count == 1, "one incident, never closed and reopened")
+        #expect(all.first?.status != "resolved")
+        // Quiet for the resolve period: resolved once, with a resolution notification.
+        f.set(IncidentFixture.healthy)
+        try await f.tick(times: 6)
+        let resolved = try #require(try await f.state.store.incidents(status: "resolved", severity: nil, limit: 10).first)
+        #expect(try await f.state.store.openIncident() == nil)
+        let notifications = try await f.state.store.notifications(incidentID: resolved.id)
+        #expect(notifications.contains { $0.template == "resolution" })
+    }
+
+    @Test func unacknowledgedP1EscalatesAfterThirtyMinutes() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        #expect(try await f.state.store.incident(id: id)?.level == 1)
+        try await f.tick(times: 50)   // 25 minutes
+        #expect(try await f.state.store.incident(id: id)?.level == 1)
+        try await f.tick(times: 12)   // past 30 minutes
+        #expect(try await f.state.store.incident(id: id)?.level == 2)
+        let events = try await f.state.store.incidentEvents(id)
+        #expect(events.contains { $0.kind == "escalated" })
+        let updates = try await f.state.store.notifications(incidentID: id).filter { $0.template == "update" }
+        #expect(updates.contains { $0.target == "engineering-manager" || $0.target == "product-manager" })
+    }
+
+    @Test func acknowledgedIncidentsAreNotEscalated() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        _ = try await f.monitor.acknowledge(id, by: "alice")
+        try await f.tick(times: 70)   // 35 minutes
+        let incident = try #require(try await f.state.store.incident(id: id))
+        #expect(incident.level == 1)
+        #expect(incident.status == "acknowledged")
+        #expect(incident.acknowledgedBy == "alice")
+    }
+
+    @Test func restartResumesTheOpenIncident() async throws {
+        let first = try await IncidentFixture()
+        defer { first.dir.remove() }
+        first.set(IncidentFixture.errorSpike)
+        try await first.tick()
+        let id = try #require(try await first.state.store.openIncident()?.id)
+        first.close()
+        let second = try await IncidentFixture(dir: first.dir)
+        defer { second.close() }
+        second.set(IncidentFixture.errorSpike)
+        second.advance(seconds: 60)
+        try await second.tick(times: 2)
+        #expect(try await second.state.store.incidents(status: nil, severity: nil, limit: 10).map(\.id) == [id])
+        #expect(second.state.live.sessions.usePersistentSessions == false, "the escalation's override survived the restart")
+    }
+
+    @Test func brokenSeverityPolicyDuringAnIncidentKeepsTheLoopGoing() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        try "function classify(m) return {severity = 'P9'} end"
+            .write(toFile: f.dir.file("policies/severity.lua"), atomically: true, encoding: .utf8)
+        _ = await f.policies.reload(.severity)
+        #expect(f.policies.status().first { $0.name == "severity" }?.state == "failing")
+        try await f.tick(times: 3)
+        let incident = try #require(try await f.state.store.openIncident())
+        #expect(incident.severity == "P1", "last good severity.lua keeps classifying")
+    }
+
+    @Test func reportListsEveryStepWithDurations() async throws {
+        let f = try await IncidentFixture(["INCIDENT_RESOLVE_AFTER": "60"])
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick(times: 2)
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        _ = try await f.monitor.acknowledge(id, by: "bob")
+        f.set(IncidentFixture.healthy)
+        try await f.tick(times: 4)
+        let incident = try #require(try await f.state.store.incident(id: id))
+        #expect(incident.status == "resolved")
+        let report = IncidentReport.markdown(incident, events: try await f.state.store.incidentEvents(id),
+                                             notifications: try await f.state.store.notifications(incidentID: id))
+        #expect(report.hasPrefix("# Incident Report: \(id)"))
+        for needle in ["Time to acknowledge", "Time to mitigate", "Time to resolve", "disabled persistent sessions",
+                       "acknowledged by bob", "resolved by monitor", "errors 30.0%"] {
+            #expect(report.contains(needle), "report lacks \(needle)")
+        }
+    }
+}
