@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import LLM
+import Sessions
+
+/// `stream: true`: `text/event-stream` of `data: <chat.completion.chunk>` lines, a last chunk
+/// with `finish_reason` (and the `oracle` object), a usage chunk with `choices: []` when
+/// `stream_options.include_usage` is true, then `data: [DONE]`. A failure after the first
+/// chunk ends the stream with `data: {"error": {...}}` and `data: [DONE]`.
+///
+/// A client that goes away stops the relay at the next write; dropping the provider's stream
+/// cancels the upstream transfer (and a session's partial reply is stored as `incomplete`).
+extension OpenAIRoutes {
+    func streamStateless(_ chat: OpenAIChatRequest, call: OpenAICallIdentity) -> Response {
+        let events = state.provider.stream(chat.completionRequest)
+        let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
+                                       offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
+        return Self.eventStream { writer in
+            var first = true
+            do {
+                for try await chunk in events {
+                    switch chunk {
+                    case .delta(let text):
+                        try await writer.write(frames.delta(text, first: first))
+                        first = false
+                    case .done(let completion):
+                        try await writer.write(frames.finish(completion, exchange: nil))
+                    }
+                }
+            } catch {
+                try? await writer.write(frames.error(message: "\(error)", extra: [:]))
+            }
+        }
+    }
+
+    func streamSession(_ stream: ChatStream, chat: OpenAIChatRequest, call: OpenAICallIdentity) -> Response {
+        let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
+                                       offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
+        return Self.eventStream { writer in
+            var first = true
+            do {
+                for try await event in stream.events {
+                    switch event {
+                    case .delta(let text):
+                        try await writer.write(frames.delta(text, first: first))
+                        first = false
+                    case .done(let exchange):
+                        try await writer.write(frames.finish(exchange.completion, exchange: exchange))
+                    }
+                }
+            } catch {
+                var extra = ["user_message_id": stream.userMessage.id]
+                if let failure = error as? ChatError, case .streamFailed(_, let partialID?, _) = failure {
+                    extra["partial_message_id"] = partialID
+                }
+                try? await writer.write(frames.error(message: "\(error)", extra: extra))
+            }
+        }
+    }
+
+    /// Runs `relay`, then always ends with `[DONE]`, so no client is left waiting.
+    static func eventStream(_ relay: @escaping @Sendable (inout any ResponseBodyWriter) async -> Void) -> Response {
+        let body = ResponseBody { writer in
+            await relay(&writer)
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+}
+
+/// Encodes the `data:` lines of one streamed call.
+struct OpenAIChunkFrames: Sendable {
+    let call: OpenAICallIdentity
+    let model: String
+    let offline: Bool
+    let includeUsage: Bool
+
+    func delta(_ text: String, first: Bool) -> ByteBuffer {
+        frame(chunk([.init(delta: .init(role: first ? "assistant" : nil, content: text))]))
+    }
+
+    /// The chunk with `finish_reason`, then the usage chunk when asked for.
+    func finish(_ completion: Completion, exchange: ChatExchange?) -> ByteBuffer {
+        var last = chunk([.init(delta: .init(), finishReason: OpenAICallIdentity.finishReason(completion.finishReason))])
+        last.oracle = OpenAIOracleInfo(completion, offline: offline, exchange: exchange)
+        var buffer = frame(last)
+        if includeUsage {
+            var usage = chunk([])
+            usage.usage = OpenAIUsage(completion.usage)
+            buffer.writeImmutableBuffer(frame(usage))
+        }
+        return buffer
+    }
+
+    func error(message: String, extra: [String: String]) -> ByteBuffer {
+        var fields = extra.mapValues(JSONValue.string)
+        fields["message"] = .string(message)
+        fields["type"] = .string("server_error")
+        fields["code"] = .string("upstream_failed")
+        let data = (try? JSONResponse.encoder.encode(JSONValue.object(["error": .object(fields)]))) ?? Data("{}".utf8)
+        return frame(data)
+    }
+
+    private func chunk(_ choices: [OpenAIChatChunk.Choice]) -> OpenAIChatChunk {
+        OpenAIChatChunk(id: call.id, created: call.created, model: model, choices: choices)
+    }
+
+    private func frame(_ chunk: OpenAIChatChunk) -> ByteBuffer {
+        frame((try? JSONResponse.encoder.encode(chunk)) ?? Data("{}".utf8))
+    }
+
+    private func frame(_ json: Data) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeString("data: ")
+        buffer.writeBytes(json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import LLM
+import Sessions
+
+/// `POST /v1/chat/completions`: the OpenAI Chat Completions API over the configured provider
+/// (with its retries, breaker, fallback and metrics), so OpenAI SDKs work unchanged with
+/// `base_url=http://host:port/v1` and a client key from `CHAT_API_KEYS` as the API key.
+///
+/// Without `X-Session-ID` the call is stateless: the request's messages are the whole
+/// context, nothing is stored, and no system prompt is added. With `X-Session-ID: <id>` (a
+/// session of the caller's tenant, else 404) it is a message in that session: the last
+/// request message (which must be the user's) is stored, the context is the stored history
+/// plus that message (earlier request messages are ignored: the server's copy is the truth),
+/// and the reply is stored, partial replies as `incomplete`; `temperature` and `max_tokens`
+/// then do not apply, as for `/api/v1`.
+///
+/// ```sh
+/// curl -s localhost:8000/v1/chat/completions -H 'Authorization: Bearer KEY' \
+///   -d '{"model":"any","messages":[{"role":"user","content":"hi"}]}'
+/// ```
+struct OpenAIRoutes {
+    let state: ServerState
+
+    func register(on router: Router<OracleRequestContext>) {
+        router.group("v1")
+            .add(middleware: OpenAIErrorMiddleware())
+            .add(middleware: ClientAuthMiddleware(keys: state.config.chatAPIKeys))
+            .post("chat/completions") { request, context in try await complete(request, context) }
+    }
+
+    func complete(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
+        let sessionID = try Self.sessionID(in: request)
+        let chat = try OpenAIChatRequest(try await JSONBody(request, limit: state.config.maxBodyBytes))
+        let call = OpenAICallIdentity()
+        guard let sessionID else {
+            return chat.stream ? streamStateless(chat, call: call) : try await completeStateless(chat, call: call)
+        }
+        let content = try chat.lastUserContent(maxLength: state.config.maxMessageLength)
+        if chat.stream {
+            let stream = try await state.chat.stream(sessionID: sessionID, tenant: context.tenant, content: content)
+            return streamSession(stream, chat: chat, call: call)
+        }
+        do {
+            let exchange = try await state.chat.send(sessionID: sessionID, tenant: context.tenant, content: content)
+            return try JSONResponse.make(body(exchange.completion, call: call, exchange: exchange))
+        } catch ChatError.upstreamFailed(let userMessageID, let reason) {
+            throw APIError(.badGateway, code: "upstream_failed",
+                           message: "the AI provider gave no reply; your message was saved: \(reason)",
+                           details: ["user_message_id": userMessageID])
+        }
+    }
+
+    func completeStateless(_ chat: OpenAIChatRequest, call: OpenAICallIdentity) async throws -> Response {
+        do {
+            let completion = try await state.provider.complete(chat.completionRequest)
+            return try JSONResponse.make(body(completion, call: call, exchange: nil))
+        } catch let error as LLMError where error != .cancelled {
+            // Only when LLM_FALLBACK_MESSAGE is off: otherwise the provider answers with the fallback.
+            throw APIError(.badGateway, code: "upstream_failed", message: "the AI provider gave no reply: \(error)")
+        }
+    }
+
+    func body(_ completion: Completion, call: OpenAICallIdentity, exchange: ChatExchange?) -> OpenAIChatCompletion {
+        OpenAIChatCompletion(
+            id: call.id, created: call.created, model: completion.model,
+            choices: [.init(message: .init(content: completion.text),
+                            finishReason: OpenAICallIdentity.finishReason(completion.finishReason))],
+            usage: OpenAIUsage(completion.usage),
+            oracle: OpenAIOracleInfo(completion, offline: state.provider.descriptor.isOffline, exchange: exchange))
+    }
+
+    /// `X-Session-ID`, which must be a UUID when present.
+    static func sessionID(in request: Request) throws -> String? {
+        guard let raw = request.headers[.init("X-Session-ID")!] else { return nil }
+        guard let uuid = UUID(uuidString: raw.trimmingCharacters(in: .whitespaces)) else {
+            throw APIError(.badRequest, code: "invalid_id", message: "header 'X-Session-ID' must be a session id (a UUID)",
+                           details: ["field": "X-Session-ID"])
+        }
+        return uuid.uuidString.lowercased()
+    }
+}

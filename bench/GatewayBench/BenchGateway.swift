@@ -1,0 +1,64 @@
+import Foundation
+import HTTPServer
+import Hummingbird
+import LLM
+import Logging
+import ServiceLifecycle
+import Storage
+import TestSupport
+
+/// The Oracle Chat application on 127.0.0.1 (a free port), configured through its settings
+/// as `serve` would be, with the OpenAI-compatible provider pointed at `upstreamBaseURL`.
+struct BenchGateway {
+    let port: Int
+    let state: ServerState
+    let group: ServiceGroup
+    let server: Task<Void, Never>
+    let directory: TemporaryDirectory
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    static func start(upstreamBaseURL: String) async throws -> BenchGateway {
+        let directory = try TemporaryDirectory("gatewaybench")
+        let config = try await TestConfig.make([
+            "HOST": "127.0.0.1", "PORT": "0", "LLM_PROVIDER": "openai",
+            "OPENAI_BASE_URL": upstreamBaseURL, "OPENAI_API_KEY": "sk-bench-key", "OPENAI_MODEL": "bench-model",
+        ], in: directory)
+        var logger = Logger(label: "gatewaybench")
+        logger.logLevel = .error
+        let provider = LLMConfiguration(settings: config.llm).makeProvider(logger: logger)
+        let store = try SQLiteStore(location: config.database)
+        let state = ServerState(config: config, store: store, provider: provider, logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = OracleApplication.make(state: state, logger: logger) { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        let group = ServiceGroup(services: [app], logger: logger)
+        let server = Task {
+            try? await group.run()
+            portContinuation.finish()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            throw BenchError(description: "Oracle Chat did not start")
+        }
+        return BenchGateway(port: port, state: state, group: group, server: server, directory: directory)
+    }
+
+    /// Sessions of the default tenant, so each connection writes to its own.
+    func createSessions(count: Int) async throws -> [String] {
+        var ids: [String] = []
+        for index in 0..<count {
+            ids.append(try await state.store.createSession(tenant: "default", title: "bench \(index)").id)
+        }
+        return ids
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        await server.value
+        try? state.store.close()
+        directory.remove()
+    }
+}
