@@ -19,98 +19,107 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: C libraries (Debian: liblua5.4-dev, libcurl4-openssl-dev)
-        .systemLibrary(
-            name: "CLua",
-            pkgConfig: "lua5.4",
-            providers: [.apt(["liblua5.4-dev"])]
-        ),
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        // MARK: Core modules
-        .target(
-            name: "OracleCore",
-            dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
-            ]
-        ),
-        .target(
-            name: "Storage",
-            dependencies: [
-                "OracleCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .target(
-            name: "LLM",
-            dependencies: [
-                "OracleCore", "CCurl",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            sources: ["LLMProvider.swift", "OfflineProvider.swift"] // TEMP until the LLM client lands
-        ),
-        .target(
-            name: "Sessions",
-            dependencies: [
-                "OracleCore", "Storage", "LLM",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .target(
-            name: "HTTPServer",
-            dependencies: [
-                "OracleCore", "Storage", "LLM", "Sessions",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .executableTarget(
-            name: "OracleChat",
-            dependencies: [
-                "OracleCore", "Storage", "LLM", "Sessions", "HTTPServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
+        // MARK: Modules
+        .target(name: "OracleCore", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Configuration", package: "swift-configuration"),
+        ]),
+        .target(name: "LuaRuntime", dependencies: ["CLua"]),
+        .target(name: "Storage", dependencies: [
+            "OracleCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Policies", dependencies: [
+            "OracleCore", "LuaRuntime", "Storage",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "LLM", dependencies: [
+            "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "Operations", dependencies: [
+            "OracleCore", "Storage", "Policies", "LuaRuntime", "LLM",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "Sessions", dependencies: [
+            "OracleCore", "Storage", "LLM", "Policies", "LuaRuntime",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "HTTPServer", dependencies: [
+            "OracleCore", "Storage", "LLM", "Policies", "Sessions", "LuaRuntime", "Operations",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "OracleChat", dependencies: [
+            "OracleCore", "Storage", "LLM", "Policies", "Sessions", "HTTPServer", "LuaRuntime", "Operations",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
 
         // MARK: Benchmarks (`make bench`): print their figures, never asserted in tests
+        .executableTarget(name: "LuaBench", dependencies: ["LuaRuntime", "CLua"], path: "bench/LuaBench"),
+        .executableTarget(name: "SessionBench", dependencies: ["Sessions", "Storage", "Policies", "LLM", "OracleCore"], path: "bench/SessionBench"),
+        .executableTarget(name: "PolicyReloadBench", dependencies: [
+            "Policies", "LuaRuntime", "OracleCore", "Storage", .product(name: "Logging", package: "swift-log"),
+        ], path: "bench/PolicyReloadBench"),
+        .executableTarget(name: "GatewayBench", dependencies: [
+            "HTTPServer", "LLM", "OracleCore", "Storage", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "bench/GatewayBench"),
 
         // MARK: Tests (Swift Testing), one target per module
-        .target(
-            name: "TestSupport",
-            dependencies: [
-                "OracleCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ],
-            path: "Tests/TestSupport",
-            sources: ["TemporaryDirectory.swift", "TestConfig.swift"] // TEMP until the LLM client lands
-        ),
+        .target(name: "TestSupport", dependencies: [
+            "OracleCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "OracleCoreTests", dependencies: ["OracleCore"]),
+        .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(name: "StorageTests", dependencies: [
             "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "OracleChatTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "PoliciesTests", dependencies: ["Policies", "LuaRuntime", "Storage", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "LLMTests", dependencies: [
+            "LLM", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         .testTarget(name: "HTTPServerTests", dependencies: [
-            "HTTPServer", "Storage", "TestSupport",
+            "HTTPServer", "Storage", "LLM", "Policies", "Operations", "Sessions", "LuaRuntime", "OracleCore", "TestSupport",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "OracleChatTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SessionsTests", dependencies: [
+            "Sessions", "Storage", "Policies", "LLM", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "OperationsTests", dependencies: [
+            "Operations", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -2,6 +2,10 @@
 # Builds and runs every benchmark in release mode; each prints its own figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# GatewayBench drives the server with wrk: install it when missing (root only).
+if ! command -v wrk >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || echo "could not install wrk; GatewayBench will say so"
+fi
 benches=$(swift package describe --type json 2>/dev/null | python3 -c '
 import json,sys
 d=json.load(sys.stdin)

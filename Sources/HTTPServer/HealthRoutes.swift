@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
+import LLM
+import Operations
 import OracleCore
+import Sessions
 import Storage
 
 /// `/health` and its parts, with the JSON fields the seed runbooks read.
@@ -21,30 +24,74 @@ struct HealthRoutes {
         var uptimeSeconds: Int
         var services: [String: String]
         var ai: AIBody
+        var backups: BackupStatus.Snapshot
+        /// Runtime overrides in force (`PUT /api/v1/admin/overrides/{NAME}`).
+        var overrides: OverridesSummary
     }
 
-    struct AIBody: Encodable {
+    struct OverridesSummary: Encodable {
+        struct Item: Encodable {
+            var name: String
+            var value: String
+            var actor: String
+            var setAt: Date
+        }
+        var count: Int
+        var active: [Item]
+
+        init(_ overrides: [StoredOverride]) {
+            count = overrides.count
+            active = overrides.map { Item(name: $0.name, value: $0.value, actor: $0.actor, setAt: $0.setAt) }
+        }
+    }
+
+    /// `/health/database`: the quick live query plus the cached result of the last integrity check.
+    struct DatabaseBody: Encodable {
         var status: String
-        var provider: String
-        var model: String
-        var offline: Bool
+        var latencyMs: Double
+        var schemaVersion: String?
+        var error: String?
+        var integrity: IntegrityStatus.Snapshot
+    }
+
+    /// ``AIHealth`` (breaker state, redacted last error, counters) plus a note for the offline provider.
+    struct AIBody: Encodable {
+        var health: AIHealth
         var note: String?
+        var status: String { health.status.rawValue }
+
+        enum NoteKey: String, CodingKey { case note }
+
+        func encode(to encoder: any Encoder) throws {
+            try health.encode(to: encoder)
+            var container = encoder.container(keyedBy: NoteKey.self)
+            try container.encodeIfPresent(note, forKey: .note)
+        }
     }
 
     func overall() async throws -> Response {
-        let database = await state.store.health()
+        let database = await databaseBody()
         let ai = aiBody()
-        let status = database.isHealthy ? (ai.status == "unavailable" ? "degraded" : "healthy") : "unhealthy"
+        let backups = state.backups.snapshot
+        let live = state.live.snapshot
         return try JSONResponse.make(Overall(
-            status: status,
+            status: Self.status(database: database.status, ai: ai.status),
             version: OracleVersion.current,
             uptimeSeconds: Int(Date().timeIntervalSince(state.startedAt)),
             services: [
                 "database": database.status,
                 "ai": ai.status,
-                "persistent_sessions": state.config.sessions.isEnabled ? "enabled" : "disabled",
+                "persistent_sessions": live.sessions.isEnabled ? "enabled" : "disabled",
+                "policies": state.policies?.overallState ?? "disabled",
+                "backups": backups.status,
             ],
-            ai: ai))
+            ai: ai, backups: backups, overrides: OverridesSummary(live.overrides)))
+    }
+
+    /// The overall status (also `/api/v1/monitoring/health/detailed`'s): a database that does not
+    /// answer is unhealthy; an AI provider behind an open breaker only degrades.
+    static func status(database: String, ai: String) -> String {
+        database == "healthy" ? (ai == "unavailable" ? "degraded" : "healthy") : "unhealthy"
     }
 
     func ready() async throws -> Response {
@@ -53,19 +100,33 @@ struct HealthRoutes {
     }
 
     func database() async throws -> Response {
+        let body = await databaseBody()
+        return try JSONResponse.make(body, status: body.status == "healthy" ? .ok : .serviceUnavailable)
+    }
+
+    /// Corruption found by the last integrity check makes the database unhealthy even while it answers.
+    func databaseBody() async -> DatabaseBody {
         let health = await state.store.health()
-        return try JSONResponse.make(health, status: health.isHealthy ? .ok : .serviceUnavailable)
+        let integrity = state.integrity.snapshot
+        let corrupted = integrity.status == "failed"
+        return DatabaseBody(
+            status: corrupted ? "unhealthy" : health.status, latencyMs: health.latencyMs, schemaVersion: health.schemaVersion,
+            error: health.error ?? (corrupted ? "integrity check failed: run oracle-chat db check" : nil),
+            integrity: integrity)
     }
 
     func ai() throws -> Response {
         try JSONResponse.make(aiBody())
     }
 
+    /// The server runs a ``ResilientProvider``, which keeps the health; a bare provider (tests) has none to show.
     func aiBody() -> AIBody {
         let descriptor = state.provider.descriptor
+        let health = (state.provider as? ResilientProvider)?.health() ?? AIHealth(
+            status: descriptor.isOffline ? .offline : .healthy, provider: descriptor.name, model: descriptor.model,
+            offline: descriptor.isOffline, circuitState: .closed)
         return AIBody(
-            status: descriptor.isOffline ? "offline" : "healthy",
-            provider: descriptor.name, model: descriptor.model, offline: descriptor.isOffline,
+            health: health,
             note: descriptor.isOffline
                 ? "embedded offline provider: replies are not from a language model; configure LLM_PROVIDER for real answers"
                 : nil)

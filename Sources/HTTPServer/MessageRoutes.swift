@@ -26,21 +26,33 @@ struct MessageRoutes {
         let content = try body.string("content", maxLength: state.config.maxMessageLength)
         let wantsStream = try body.optionalBool("stream")
             ?? (request.headers[.accept]?.contains("text/event-stream") ?? false)
+        // send_message for /api/v1/monitoring: a fallback reply counts as failed; streams count when they end.
+        let started = ContinuousClock.now
         if wantsStream {
-            return try await stream(sessionID: id, tenant: context.tenant, content: content)
+            return try await stream(sessionID: id, tenant: context.tenant, content: content, started: started)
         }
         do {
             let exchange = try await state.chat.send(sessionID: id, tenant: context.tenant, content: content)
+            state.operationStats.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: context.tenant)
             return try JSONResponse.make(Self.replyBody(exchange, offline: state.provider.descriptor.isOffline))
-        } catch ChatError.upstreamFailed(let userMessageID, let reason) {
+        } catch {
+            state.operationStats.record(.sendMessage, since: started, error: error, tenant: context.tenant)
+            guard case ChatError.upstreamFailed(let userMessageID, let reason) = error else { throw error }
             throw APIError(.badGateway, code: "upstream_failed",
                            message: "the AI provider gave no reply; your message was saved: \(reason)",
                            details: ["user_message_id": userMessageID])
         }
     }
 
-    func stream(sessionID: String, tenant: String, content: String) async throws -> Response {
-        let chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
+    func stream(sessionID: String, tenant: String, content: String, started: ContinuousClock.Instant) async throws -> Response {
+        let stats = state.operationStats
+        let chat: ChatStream
+        do {
+            chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
+        } catch {
+            stats.record(.sendMessage, since: started, error: error, tenant: tenant)
+            throw error
+        }
         let offline = state.provider.descriptor.isOffline
         let body = ResponseBody { writer in
             do {
@@ -49,11 +61,13 @@ struct MessageRoutes {
                     case .delta(let text):
                         try await writer.write(SSE.event("delta", ["type": .string("delta"), "text": .string(text)]))
                     case .done(let exchange):
+                        stats.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: tenant)
                         let reply = try JSONResponse.encoder.encode(Self.replyBody(exchange, offline: offline))
                         try await writer.write(SSE.event("done", json: reply))
                     }
                 }
             } catch let error as ChatError {
+                stats.record(.sendMessage, since: started, failed: true, tenant: tenant)
                 // The stream ended early on the provider's side: tell the client, then close.
                 var fields: [String: JSONValue] = [
                     "type": .string("error"),

@@ -1,5 +1,9 @@
 import Hummingbird
 import Logging
+import LLM
+import Metrics
+import Operations
+import Policies
 import ServiceLifecycle
 
 /// Assembles the HTTP application: routes, middleware, readiness and shutdown.
@@ -11,12 +15,24 @@ import ServiceLifecycle
 public enum OracleApplication {
     public static func makeRouter(state: ServerState) -> Router<OracleRequestContext> {
         let router = Router(context: OracleRequestContext.self)
+        // Outermost, so it counts the status ErrorMiddleware settles on.
+        router.add(middleware: MetricsRouteMiddleware(
+            factory: state.metricsRegistry.map { MetricsExposition.factory(registry: $0) } ?? MetricsSystem.factory))
         router.add(middleware: ErrorMiddleware())
         HealthRoutes(state: state).register(on: router)
+        if let registry = state.metricsRegistry { MetricsRoutes(registry: registry).register(on: router) }
+        MonitoringRoutes(state: state).register(on: router)
         let api = router.group("api/v1").add(middleware: ClientAuthMiddleware(keys: state.config.chatAPIKeys))
         let sessions = api.group("sessions")
         SessionRoutes(state: state).register(on: sessions)
         MessageRoutes(state: state).register(on: sessions)
+        OpenAIRoutes(state: state).register(on: router)
+        let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(adminKey: state.config.adminAPIKey))
+        PolicyRoutes(state: state).register(on: admin.group("policies"))
+        OverrideRoutes(state: state).register(on: admin.group("admin/overrides"))
+        CleanupRoutes(state: state).register(on: admin)
+        SessionMonitoringRoutes(state: state).register(on: router)
+        IncidentRoutes(state: state).register(on: admin.group("incidents"))
         return router
     }
 
@@ -24,17 +40,47 @@ public enum OracleApplication {
         state: ServerState, logger: Logger, services: [any Service] = [],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        var policyServices: [any Service] = []
+        if let policies = state.policies {
+            let interval = Duration.milliseconds(state.config.policyRuntime.watchIntervalMs)
+            policyServices = [PolicyWatcher(host: policies, interval: interval, logger: logger),
+                              DecisionLogFlusher(log: policies.decisionLog)]
+            policyServices += incidentServices(state: state, policies: policies, logger: logger)
+        }
         var app = Application(
             router: makeRouter(state: state),
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "oracle-chat"),
-            services: services + [DrainSignal(readiness: state.readiness)],
+            services: services + policyServices + [state.sessionCleanup(logger: logger), DrainSignal(readiness: state.readiness)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         app.beforeServerStarts {
             try await state.store.migrate()
+            // Overrides from earlier runs apply before the first request is served.
+            try await state.overrides.load()
+            await state.policies?.start()
             state.readiness.set(.ready)
         }
         return app
+    }
+}
+
+extension OracleApplication {
+    /// The incident loop and the notifier: `severity.lua` on a metrics snapshot every
+    /// `HEALTH_CHECK_INTERVAL`, `escalation.lua` for open incidents, the outbox delivered.
+    static func incidentServices(state: ServerState, policies: PolicyHost, logger: Logger) -> [any Service] {
+        let monitor = IncidentMonitor(
+            configuration: .init(interval: .seconds(state.config.healthCheckInterval),
+                                 resolveAfter: state.config.incidentResolveAfter),
+            store: state.store, policies: policies,
+            actions: ServerIncidentActions(overrides: state.overrides, cache: state.sessionCache, policies: policies),
+            logger: logger,
+            snapshot: { await state.monitoringSnapshot().luaValue })
+        state.incidents = monitor
+        let notifier = Notifier(
+            store: state.store,
+            settings: NotifierSettings(webhookURLs: state.config.alertWebhookURLs, maxAttempts: state.config.notifyMaxAttempts),
+            transport: state.config.alertWebhookURLs.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
+        return [monitor, notifier]
     }
 }
 

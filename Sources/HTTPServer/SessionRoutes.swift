@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Sessions
 import Storage
 
 /// `/api/v1/sessions`: create, list, show, delete.
@@ -16,7 +17,15 @@ struct SessionRoutes {
     func create(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
         let title = try body.string("title", maxLength: state.config.maxTitleLength)
-        let session = try await state.store.createSession(tenant: context.tenant, title: title)
+        let started = ContinuousClock.now
+        let session: StoredSession
+        do {
+            session = try await state.store.createSession(tenant: context.tenant, title: title)
+        } catch {
+            state.operationStats.record(.createSession, since: started, error: error, tenant: context.tenant)
+            throw error
+        }
+        state.operationStats.record(.createSession, since: started, failed: false, tenant: context.tenant)
         return try JSONResponse.make(SessionBody(session), status: .created)
     }
 

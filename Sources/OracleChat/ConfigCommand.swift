@@ -5,7 +5,7 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Validate and show configuration.",
-        subcommands: [Check.self, Defaults.self]
+        subcommands: [Check.self, Defaults.self, ConfigBackupCommand.self, ConfigRollbackCommand.self]
     )
 
     struct Check: AsyncParsableCommand {

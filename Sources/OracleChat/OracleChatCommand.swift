@@ -8,7 +8,7 @@ struct OracleChatCommand: AsyncParsableCommand {
         commandName: "oracle-chat",
         abstract: "Self-hosted backend for LLM chat sessions, steered by hot-reloadable Lua policies.",
         version: OracleVersion.current,
-        subcommands: [ServeCommand.self, ConfigCommand.self],
+        subcommands: [ServeCommand.self, ConfigCommand.self, DBCommand.self, DiagnosticsCommand.self, PolicyCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,13 +1,12 @@
+import HTTPServer
 import LLM
 import Logging
 import OracleCore
 
-/// Builds the provider the configuration asks for.
+/// Builds the provider stack the configuration asks for: retries, breaker and fallback around
+/// Gemini, an OpenAI-compatible API, or the embedded offline provider.
 enum ProviderFactory {
-    static func make(config: OracleConfig, logger: Logger) -> any LLMProvider {
-        switch config.llm.effectiveProvider {
-        default:
-            return OfflineProvider()
-        }
+    static func make(config: OracleConfig, logger: Logger) -> ResilientProvider {
+        LLMConfiguration(settings: config.llm).makeProvider(logger: logger)
     }
 }

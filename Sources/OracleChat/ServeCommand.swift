@@ -4,7 +4,11 @@ import HTTPServer
 import Hummingbird
 import LLM
 import Logging
+import Metrics
+import Operations
 import OracleCore
+import Policies
+import Prometheus
 import Storage
 
 struct ServeCommand: AsyncParsableCommand {
@@ -40,25 +44,36 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        // Before any metric object exists: `GET /metrics` reads this same registry.
+        let metricsRegistry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(MetricsExposition.factory(registry: metricsRegistry))
         let logger = Logger(label: "oracle-chat")
         for warning in loaded.warnings { logger.warning("config warning", metadata: ["config.warning": "\(warning)"]) }
 
+        // Held for the server's life so `db restore` knows the database is in use.
+        let lock: DatabaseLock?
         let store: SQLiteStore
         do {
+            lock = config.database.isInMemory ? nil : try DatabaseLock(acquiring: config.database)
             store = try SQLiteStore(location: config.database)
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
         let provider = ProviderFactory.make(config: config, logger: logger)
-        let state = ServerState(config: config, store: store, provider: provider, logger: logger)
-        let app = OracleApplication.make(state: state, logger: logger) { port in
+        let operations = ServerOperations(config: config, store: store, logger: logger)
+        let policies = PolicyHost(configuration: .init(settings: config), store: store, logger: logger)
+        let state = ServerState(config: config, store: store, provider: provider, logger: logger,
+                                backups: operations.backups, integrity: operations.integrity, policies: policies,
+                                metricsRegistry: metricsRegistry)
+        let app = OracleApplication.make(state: state, logger: logger, services: operations.services) { port in
             logger.notice("oracle-chat listening", metadata: [
                 "http.address": "\(config.host):\(port)", "database.path": "\(config.database.path)",
                 "ai.provider": "\(provider.descriptor.name)", "ai.model": "\(provider.descriptor.model)",
                 "version": "\(OracleVersion.current)",
             ])
         }
+        defer { lock?.release() }
         try await app.runService()
         try? store.close()
     }

@@ -18,7 +18,11 @@ public struct OracleConfig: Sendable {
     public var sessions: SessionSettings
     public var policiesDirectory: String
     public var luaDirectory: String
+    public var policyRuntime: PolicyRuntimeSettings
     public var healthCheckInterval: Int
+    public var incidentResolveAfter: Int
+    public var alertWebhookURLs: [String]
+    public var notifyMaxAttempts: Int
 
     /// The raw values with origins, for `config check` and diagnostics (secrets redacted there).
     public var resolved: [String: ResolvedValue]
@@ -32,6 +36,19 @@ public struct OracleConfig: Sendable {
         public var openAIModel: String
         public var openAIBaseURL: String
         public var systemPrompt: String
+        public var connectTimeoutMs: Int
+        public var firstByteTimeoutMs: Int
+        public var idleTimeoutMs: Int
+        public var totalTimeoutMs: Int
+        public var maxAttempts: Int
+        public var retryBaseDelayMs: Int
+        public var retryMaxDelayMs: Int
+        public var retryBudgetMs: Int
+        public var breakerWindow: Int
+        public var breakerMinRequests: Int
+        public var breakerFailureRate: Double
+        public var breakerOpenSeconds: Int
+        public var fallbackMessage: String
 
         /// `offline`, `gemini` or `openai` after resolving `auto`.
         public var effectiveProvider: String {
@@ -48,6 +65,17 @@ public struct OracleConfig: Sendable {
         public var secrets: [String] { [geminiAPIKey, openAIAPIKey].filter { !$0.isEmpty } }
     }
 
+    /// Limits and bookkeeping of the Lua policy host.
+    public struct PolicyRuntimeSettings: Sendable {
+        public var instructionBudget: Int
+        public var memoryLimitMB: Int
+        public var states: Int
+        public var watchIntervalMs: Int
+        public var decisionLogMaxRows: Int
+        /// Per policy name: the share of decisions recorded.
+        public var sampleRates: [String: Double]
+    }
+
     /// The persistent-session settings; the overridable ones can change at run time.
     public struct SessionSettings: Sendable, Equatable, Codable {
         public var usePersistentSessions: Bool
@@ -57,6 +85,8 @@ public struct OracleConfig: Sendable {
         public var cleanupInterval: Int
         public var enableRecovery: Bool
         public var maxRecoveryHistoryMessages: Int
+        /// Most estimated history tokens sent upstream (`CONTEXT_TOKEN_BUDGET`).
+        public var contextTokenBudget: Int
         public var recoveryTimeoutSeconds: Int
         public var emergencyCleanupThreshold: Double
         public var cleanupBatchSize: Int
@@ -87,7 +117,20 @@ public struct OracleConfig: Sendable {
             openAIAPIKey: text("OPENAI_API_KEY"),
             openAIModel: text("OPENAI_MODEL"),
             openAIBaseURL: text("OPENAI_BASE_URL"),
-            systemPrompt: text("SYSTEM_PROMPT")
+            systemPrompt: text("SYSTEM_PROMPT"),
+            connectTimeoutMs: int("LLM_CONNECT_TIMEOUT_MS"),
+            firstByteTimeoutMs: int("LLM_FIRST_BYTE_TIMEOUT_MS"),
+            idleTimeoutMs: int("LLM_IDLE_TIMEOUT_MS"),
+            totalTimeoutMs: int("LLM_TOTAL_TIMEOUT_MS"),
+            maxAttempts: int("LLM_MAX_ATTEMPTS"),
+            retryBaseDelayMs: int("LLM_RETRY_BASE_DELAY_MS"),
+            retryMaxDelayMs: int("LLM_RETRY_MAX_DELAY_MS"),
+            retryBudgetMs: int("LLM_RETRY_BUDGET_MS"),
+            breakerWindow: int("LLM_BREAKER_WINDOW"),
+            breakerMinRequests: int("LLM_BREAKER_MIN_REQUESTS"),
+            breakerFailureRate: Double(text("LLM_BREAKER_FAILURE_RATE")) ?? 0.5,
+            breakerOpenSeconds: int("LLM_BREAKER_OPEN_SECONDS"),
+            fallbackMessage: text("LLM_FALLBACK_MESSAGE")
         )
         sessions = SessionSettings(
             usePersistentSessions: bool("USE_PERSISTENT_SESSIONS"),
@@ -97,6 +140,7 @@ public struct OracleConfig: Sendable {
             cleanupInterval: int("CLEANUP_INTERVAL"),
             enableRecovery: bool("ENABLE_SESSION_RECOVERY"),
             maxRecoveryHistoryMessages: int("MAX_RECOVERY_HISTORY_MESSAGES"),
+            contextTokenBudget: int("CONTEXT_TOKEN_BUDGET"),
             recoveryTimeoutSeconds: int("RECOVERY_TIMEOUT_SECONDS"),
             emergencyCleanupThreshold: Double(text("EMERGENCY_CLEANUP_THRESHOLD")) ?? 0.95,
             cleanupBatchSize: int("CLEANUP_BATCH_SIZE"),
@@ -104,12 +148,23 @@ public struct OracleConfig: Sendable {
         )
         policiesDirectory = text("POLICIES_DIR")
         luaDirectory = text("LUA_DIR")
+        policyRuntime = PolicyRuntimeSettings(
+            instructionBudget: int("POLICY_INSTRUCTION_BUDGET"), memoryLimitMB: int("POLICY_MEMORY_LIMIT_MB"),
+            states: int("POLICY_STATES"), watchIntervalMs: int("POLICY_WATCH_INTERVAL_MS"),
+            decisionLogMaxRows: int("DECISION_LOG_MAX_ROWS"),
+            sampleRates: Dictionary(uniqueKeysWithValues: ["rollout", "severity", "cleanup", "escalation"].map {
+                ($0, Double(text("DECISION_SAMPLE_\($0.uppercased())")) ?? 1)
+            }))
         healthCheckInterval = int("HEALTH_CHECK_INTERVAL")
+        incidentResolveAfter = int("INCIDENT_RESOLVE_AFTER")
+        alertWebhookURLs = text("ALERT_WEBHOOK_URL").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        notifyMaxAttempts = int("NOTIFY_MAX_ATTEMPTS")
         resolved = loaded.values
     }
 
     /// Every secret value configured, so error texts can be scrubbed of them.
     public var secrets: [String] {
-        (llm.secrets + [adminAPIKey] + Array(chatAPIKeys.tenantsByKey.keys)).filter { !$0.isEmpty }
+        (llm.secrets + [adminAPIKey] + Array(chatAPIKeys.tenantsByKey.keys) + alertWebhookURLs).filter { !$0.isEmpty }
     }
 }

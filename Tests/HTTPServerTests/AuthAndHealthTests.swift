@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Storage
 import Testing
 
 @Suite struct AuthTests {
@@ -64,7 +65,7 @@ import Testing
             #expect(try await client.get("/health/ready").status == .ok)
             let database = try await client.get("/health/database")
             #expect(database.status == .ok)
-            #expect(database.json["schema_version"] as? String == "v1_sessions_and_messages")
+            #expect(database.json["schema_version"] as? String == SQLiteStore.latestMigration)
             let ai = try await client.get("/health/ai")
             #expect(ai.json["provider"] as? String == "offline")
             state.readiness.set(.draining)
