@@ -14,6 +14,16 @@ extension LuaState {
     /// Sorted names of global functions starting with `prefix` (e.g. "test_" for a test file);
     /// includes host functions.
     public func globalFunctionNames(withPrefix prefix: String = "") -> [String] {
+        globalNames(withPrefix: prefix, ofType: LUA_TFUNCTION)
+    }
+
+    /// Sorted names of global tables starting with `prefix` (e.g. `test_*` tables built by
+    /// `cases{...}` in the policy test library).
+    public func globalTableNames(withPrefix prefix: String = "") -> [String] {
+        globalNames(withPrefix: prefix, ofType: LUA_TTABLE)
+    }
+
+    private func globalNames(withPrefix prefix: String, ofType type: Int32) -> [String] {
         guard let L = handle, lua_checkstack(L, 3) != 0 else { return [] }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
@@ -21,7 +31,7 @@ extension LuaState {
         var names: [String] = []
         lua_pushnil(L)
         while lua_next(L, -2) != 0 {
-            if lua_type(L, -2) == LUA_TSTRING, lua_type(L, -1) == LUA_TFUNCTION,
+            if lua_type(L, -2) == LUA_TSTRING, lua_type(L, -1) == type,
                let name = readString(from: L, at: -2), name.hasPrefix(prefix) {
                 names.append(name)
             }
