@@ -13,7 +13,7 @@ extension ChatService {
         do {
             prepared = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
         } catch {
-            await locks.release(sessionID)
+            locks.release(sessionID)
             throw error
         }
         let (userMessage, plan) = prepared
@@ -21,7 +21,7 @@ extension ChatService {
         let events = AsyncThrowingStream<ChatStreamEvent, any Error> { continuation in
             let producer = Task {
                 await self.produce(plan: plan, userMessage: userMessage, tenant: tenant, into: continuation)
-                await locks.release(sessionID)
+                locks.release(sessionID)
             }
             continuation.onTermination = { _ in producer.cancel() }
         }

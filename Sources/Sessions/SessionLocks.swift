@@ -1,3 +1,4 @@
+import Synchronization
 /// One async lock per session id: messages to one session run one after another, in arrival
 /// order, while different sessions run in parallel. A holder must call ``release(_:)`` exactly
 /// once; a streamed reply holds the lock until its stream ends.
@@ -6,22 +7,50 @@
 /// try await locks.withLock(sessionID) { try await send() }
 /// ```
 public final class SessionLocks: Sendable {
-    private let queues = LockQueues()
+    /// Per held key, the callers waiting for it (first in, first served). An uncontended
+    /// acquire and release never suspend: a Mutex, not an actor hop, on the message hot path.
+    private let queues = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
 
     public init() {}
 
     public func acquire(_ key: String) async {
-        await queues.acquire(key)
+        let acquired = queues.withLock { queues -> Bool in
+            guard queues[key] == nil else { return false }
+            queues[key] = []
+            return true
+        }
+        guard !acquired else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let free = queues.withLock { queues -> Bool in
+                // Released between the two looks: take it now.
+                guard queues[key] != nil else {
+                    queues[key] = []
+                    return true
+                }
+                queues[key]!.append(continuation)
+                return false
+            }
+            if free { continuation.resume() }
+        }
     }
 
-    public func release(_ key: String) async {
-        await queues.release(key)
+    /// Hands the key to the next waiter, or frees it.
+    public func release(_ key: String) {
+        let next = queues.withLock { queues -> CheckedContinuation<Void, Never>? in
+            guard var waiting = queues[key] else { return nil }
+            guard !waiting.isEmpty else {
+                queues[key] = nil
+                return nil
+            }
+            let next = waiting.removeFirst()
+            queues[key] = waiting
+            return next
+        }
+        next?.resume()
     }
 
-    /// Sessions currently locked (for tests and diagnostics).
-    public var heldCount: Int {
-        get async { await queues.heldCount }
-    }
+    /// Keys held right now (tests check nothing leaks).
+    public var heldCount: Int { queues.withLock { $0.count } }
 
     public func withLock<T>(
         _ key: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
@@ -29,37 +58,11 @@ public final class SessionLocks: Sendable {
         await acquire(key)
         do {
             let result = try await body()
-            await release(key)
+            release(key)
             return result
         } catch {
-            await release(key)
+            release(key)
             throw error
         }
-    }
-}
-
-/// The lock state: held keys, each with the waiters queued behind the holder.
-private actor LockQueues {
-    private var queues: [String: [CheckedContinuation<Void, Never>]] = [:]
-
-    var heldCount: Int { queues.count }
-
-    func acquire(_ key: String) async {
-        guard queues[key] != nil else {
-            queues[key] = []
-            return
-        }
-        await withCheckedContinuation { queues[key, default: []].append($0) }
-    }
-
-    func release(_ key: String) {
-        guard var queue = queues[key] else { return }
-        guard !queue.isEmpty else {
-            queues[key] = nil
-            return
-        }
-        let next = queue.removeFirst()
-        queues[key] = queue
-        next.resume()
     }
 }
