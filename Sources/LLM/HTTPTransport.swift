@@ -23,7 +23,7 @@ public final class HTTPTransport: Sendable {
     private let logger: Logger
 
     /// Starts the driver thread. `maxConnections` bounds the connection pool.
-    public init(maxConnections: Int = 16, logger: Logger) {
+    public init(maxConnections: Int = 64, logger: Logger) {
         self.logger = logger
         let mailbox = self.mailbox
         let thread = Thread {
