@@ -47,6 +47,8 @@ struct SessionRoutes {
     func delete(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let id = try context.sessionID()
         guard try await state.store.deleteSession(id: id, tenant: context.tenant) else { throw APIError.notFound("session") }
+        // A deleted session's cached context must not outlive it.
+        _ = state.sessionCache.invalidate(id, reason: .manual)
         return Response(status: .noContent)
     }
 }

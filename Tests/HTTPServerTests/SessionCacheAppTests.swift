@@ -88,6 +88,16 @@ extension TestClientProtocol {
         }
     }
 
+    @Test func deletingASessionDropsItsCachedContext() async throws {
+        try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, state in
+            let id = try await client.createSession()
+            _ = try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"hello"}"#)
+            #expect(state.sessionCache.contains(id))
+            #expect(try await client.execute(uri: "/api/v1/sessions/\(id)", method: .delete).status == .noContent)
+            #expect(!state.sessionCache.contains(id))
+        }
+    }
+
     @Test func emergencyCleanupIsForbiddenWithoutAnAdminKey() async throws {
         try await withSessionApp(["ADMIN_API_KEY": ""]) { client, _ in
             let response = try await client.post("/api/v1/sessions/cleanup/emergency", "", headers: adminAuth)
