@@ -75,6 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { lock?.release() }
         try await app.runService()
-        try? store.close()
+        do {
+            try store.close()
+        } catch {
+            logger.warning("database not closed cleanly; SQLite recovers it at next open", metadata: ["error": "\(error)"])
+        }
     }
 }
