@@ -88,6 +88,11 @@ public final class PolicyHost: Sendable {
         }
     }
 
+    /// Content hash of the version of `kind` serving now; nil when none serves.
+    public func activeVersion(_ kind: PolicyKind) -> String? {
+        active(kind)?.source.hash
+    }
+
     func active(_ kind: PolicyKind) -> ActivePolicy? {
         slots.withLock { $0[kind]?.active }
     }

@@ -4,8 +4,9 @@ import Policies
 import Synchronization
 
 /// Asks `rollout.lua` whether a session uses the persistent-session cache, once per session
-/// per settings version: the answer is kept until an override changes the settings. The
-/// policy's bucket is sticky, so raising the percentage only adds sessions.
+/// per settings version and policy version: the answer is kept until an override changes the
+/// settings or a new rollout.lua goes live. The policy's bucket is sticky, so raising the
+/// percentage only adds sessions.
 ///
 /// Without a policy host (some tests) every session is stateless, like the policy's safe default.
 ///
@@ -22,6 +23,8 @@ public final class RolloutGate: Sendable {
 
     private struct Memo {
         var version = -1
+        /// The rollout.lua version the decisions came from.
+        var policy: String?
         var decisions: [String: Bool] = [:]
     }
 
@@ -33,14 +36,15 @@ public final class RolloutGate: Sendable {
 
     public func isEnabled(sessionID: String, tenant: String) async -> Bool {
         let snapshot = live.snapshot
-        if let known = memo.withLock({ $0.version == snapshot.version ? $0.decisions[sessionID] : nil }) {
+        let policy = policies?.activeVersion(.rollout)
+        if let known = memo.withLock({ $0.version == snapshot.version && $0.policy == policy ? $0.decisions[sessionID] : nil }) {
             return known
         }
         let enabled = await decide(sessionID: sessionID, tenant: tenant, settings: snapshot.sessions)
         memo.withLock { memo in
-            if memo.version != snapshot.version {
-                guard memo.version < snapshot.version else { return }
-                memo = Memo(version: snapshot.version)
+            if memo.version != snapshot.version || memo.policy != policy {
+                guard memo.version <= snapshot.version else { return }
+                memo = Memo(version: snapshot.version, policy: policy)
             }
             if memo.decisions.count >= memoLimit { memo.decisions.removeAll(keepingCapacity: true) }
             memo.decisions[sessionID] = enabled

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import OracleCore
+import Policies
 import Sessions
 import Testing
 import TestSupport
@@ -48,5 +50,31 @@ import TestSupport
         #expect(at30.isSubset(of: at60) && at60.count > at30.count)
         try await f.overrides.set(name: "USE_PERSISTENT_SESSIONS", value: "false", reason: "rollback", actor: "admin")
         for id in at60 { #expect(await f.cache.rollout.isEnabled(sessionID: id, tenant: "default") == false) }
+    }
+}
+
+@Suite struct RolloutGatePolicyReloadTests {
+    /// A new rollout.lua applies to sessions already decided, not only to new ones.
+    @Test func aReloadedRolloutPolicyReplacesKeptDecisions() async throws {
+        let dir = try TemporaryDirectory("oracle-rollout-reload")
+        defer { dir.remove() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("policies").path, toPath: dir.file("policies"))
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("lua").path, toPath: dir.file("lua"))
+        let host = PolicyHost(configuration: .init(policiesDirectory: dir.file("policies"), luaDirectory: dir.file("lua")),
+                              store: nil, logger: Logger(label: "test"))
+        await host.start()
+        let config = try await TestConfig.make(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"], in: dir)
+        let gate = RolloutGate(policies: host, live: LiveSettings(config: config))
+        #expect(await gate.isEnabled(sessionID: "s1", tenant: "default"))
+
+        try FileManager.default.removeItem(atPath: dir.file("policies/tests/rollout_test.lua"))
+        try "function decide(ctx) return {enabled = false, reason = 'paused by the operator'} end"
+            .write(toFile: dir.file("policies/rollout.lua"), atomically: true, encoding: .utf8)
+        guard case .activated = await host.reload(.rollout) else {
+            Issue.record("the new rollout.lua was not activated")
+            return
+        }
+        #expect(await gate.isEnabled(sessionID: "s1", tenant: "default") == false)
     }
 }
