@@ -27,6 +27,17 @@ struct OpenAIRoutes {
             .add(middleware: OpenAIErrorMiddleware())
             .add(middleware: ClientAuthMiddleware(keys: state.config.chatAPIKeys))
             .post("chat/completions") { request, context in try await complete(request, context) }
+            .get("models") { _, _ in try models() }
+    }
+
+    /// `GET /v1/models`: the one model this gateway answers with, as SDK tooling expects.
+    func models() throws -> Response {
+        let descriptor = state.provider.descriptor
+        let model: [String: JSONValue] = [
+            "id": .string(descriptor.model), "object": .string("model"), "created": .number(0),
+            "owned_by": .string(descriptor.isOffline ? "oracle-chat (offline provider, not a model)" : descriptor.name),
+        ]
+        return try JSONResponse.make(JSONValue.object(["object": .string("list"), "data": .array([.object(model)])]))
     }
 
     func complete(_ request: Request, _ context: OracleRequestContext) async throws -> Response {

@@ -8,6 +8,18 @@ import Testing
 @Suite struct OpenAIChatCompletionsTests {
     static let path = "/v1/chat/completions"
 
+    @Test func modelsListsTheConfiguredModel() async throws {
+        try await withApp { client, _ in
+            let response = try await client.get("/v1/models")
+            #expect(response.status == .ok)
+            #expect(response.json["object"] as? String == "list")
+            let data = response.json["data"] as? [[String: Any]] ?? []
+            #expect(data.count == 1)
+            #expect(data.first?["id"] as? String == "offline-echo-1")
+            #expect((data.first?["owned_by"] as? String)?.contains("not a model") == true)
+        }
+    }
+
     @Test func offlineProviderAnswersInOpenAIShapeAndSaysItIsOffline() async throws {
         try await withApp { client, _ in
             let response = try await client.post(Self.path, #"{"model":"gpt-4o","messages":[{"role":"user","content":"hello"}]}"#)
