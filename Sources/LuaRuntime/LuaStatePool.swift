@@ -66,6 +66,8 @@ public final class LuaStatePool: @unchecked Sendable {
     public func withState<T>(
         isolation: isolated (any Actor)? = #isolation, _ body: (LuaState) throws -> T
     ) async throws -> T {
+        // A caller cancelled before it got here must not start a call on a freshly idle state.
+        try Task.checkCancellation()
         // The fast path is synchronous so an uncontended call never leaves the caller's executor.
         var handoff = try takeIdleOrCreate()
         if handoff == nil { handoff = try await waitForState() }

@@ -77,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await app.runService()
         do {
             try store.close()
+            logger.info("database closed", metadata: ["database.path": "\(config.database.path)"])
         } catch {
             logger.warning("database not closed cleanly; SQLite recovers it at next open", metadata: ["error": "\(error)"])
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OracleCore
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through a GRDB `DatabasePool`.
 ///
@@ -14,6 +15,7 @@ import OracleCore
 public final class SQLiteStore: ChatStore {
     public let writer: any DatabaseWriter
     public let location: DatabaseLocation
+    private let closed = Mutex(false)
 
     public init(location: DatabaseLocation) throws {
         self.location = location
@@ -68,7 +70,17 @@ public final class SQLiteStore: ChatStore {
         return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
+    /// Checkpoints the WAL into the database file (so the file alone is complete, as a copy
+    /// or a restore expects) and closes every connection. Safe to call twice.
     public func close() throws {
+        let first = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        guard first else { return }
+        if !location.isInMemory {
+            try? writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        }
         try writer.close()
     }
 }

@@ -129,4 +129,20 @@ import TestSupport
             #expect(sync == 2) // FULL
         }
     }
+
+    @Test func closeLeavesACompleteDatabaseFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(location: DatabaseLocation(path: dir.file("oracle_sessions.db")))
+        try await store.migrate()
+        let session = try await store.createSession(tenant: "t", title: "kept")
+        try store.close()
+        let wal = (try? FileManager.default.attributesOfItem(atPath: dir.file("oracle_sessions.db-wal"))[.size] as? Int) ?? 0
+        #expect(wal == 0, "the WAL was checkpointed into the file")
+        // The .db file alone (what a plain file copy takes) holds everything.
+        try FileManager.default.copyItem(atPath: dir.file("oracle_sessions.db"), toPath: dir.file("copy.db"))
+        let copy = try SQLiteStore(location: DatabaseLocation(path: dir.file("copy.db")))
+        #expect(try await copy.session(id: session.id, tenant: "t")?.title == "kept")
+        try copy.close()
+    }
 }
