@@ -9,6 +9,14 @@ import TestSupport
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
+    @Test func usageErrorsExitWithTwo() throws {
+        let unknown = try OracleChatBinary.run(["policy", "check", "--no-such-flag"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("--no-such-flag"))
+        #expect(try OracleChatBinary.run(["no-such-command"]).status == 2)
+        #expect(try OracleChatBinary.run(["--help"]).status == 0)
+    }
+
     @Test func configCheckReportsEveryProblem() throws {
         let result = try OracleChatBinary.run(["config", "check"], environment: [
             "GRADUAL_ROLLOUT_PERCENTAGE": "150", "PERSISTENT_SESSION_TIMEOUT": "30",
