@@ -50,7 +50,7 @@ struct PolicyRoutes {
 
     /// Reloads every policy file; answers 422 when any version was refused, never a silent "ok".
     func reload() async throws -> Response {
-        let outcomes = await try host.reloadAll()
+        let outcomes = try await host.reloadAll()
         let results = outcomes.keys.sorted().map { kind -> ReloadBody.Outcome in
             switch outcomes[kind]! {
             case .activated(let hash): .init(policy: kind.rawValue, outcome: "activated", version: hash)
@@ -123,7 +123,7 @@ struct PolicyRoutes {
         guard case .table = input else {
             throw APIError(.badRequest, code: "invalid_json", message: "request body must be a JSON object (the policy's input)")
         }
-        let result = await try host.evaluateRaw(kind, input, record: false)
+        let result = try await host.evaluateRaw(kind, input, record: false)
         return try JSONResponse.make(EvaluationBody(
             policy: kind.rawValue, version: result.version, decision: result.output, fallback: result.isFallback,
             error: result.error, durationMicros: Int(result.duration.components.attoseconds / 1_000_000_000_000)
