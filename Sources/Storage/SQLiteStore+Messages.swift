@@ -43,12 +43,12 @@ extension SQLiteStore {
             let rows: [Row]
             if let last {
                 rows = try Row.fetchAll(db, sql: """
-                    SELECT * FROM (SELECT * FROM messages WHERE session_id = ? AND tenant_id = ?
+                    SELECT \(StoredMessage.columns) FROM (SELECT \(StoredMessage.columns) FROM messages WHERE session_id = ? AND tenant_id = ?
                                    ORDER BY seq DESC LIMIT ?) ORDER BY seq
                     """, arguments: [sessionID, tenant, last])
             } else {
                 rows = try Row.fetchAll(db, sql: """
-                    SELECT * FROM messages WHERE session_id = ? AND tenant_id = ? ORDER BY seq
+                    SELECT \(StoredMessage.columns) FROM messages WHERE session_id = ? AND tenant_id = ? ORDER BY seq
                     """, arguments: [sessionID, tenant])
             }
             return rows.map(StoredMessage.init(row:))
@@ -57,17 +57,24 @@ extension SQLiteStore {
 }
 
 extension StoredMessage {
+    /// The columns `init(row:)` reads, in its order: rows are decoded by position, because
+    /// looking columns up by name (case-insensitively) dominated reading a long history.
+    static let columns = """
+        id, session_id, seq, role, content, status, provider, model, prompt_tokens, completion_tokens, \
+        total_tokens, cached_tokens, is_fallback, error, created_at
+        """
+
     init(row: Row) {
-        let prompt: Int? = row["prompt_tokens"]
+        let prompt: Int? = row[8]
         self.init(
-            id: row["id"], sessionID: row["session_id"], sequence: row["seq"],
-            role: MessageRole(rawValue: row["role"]) ?? .user, content: row["content"],
-            status: MessageStatus(rawValue: row["status"]) ?? .complete,
-            provider: row["provider"], model: row["model"],
+            id: row[0], sessionID: row[1], sequence: row[2],
+            role: MessageRole(rawValue: row[3]) ?? .user, content: row[4],
+            status: MessageStatus(rawValue: row[5]) ?? .complete,
+            provider: row[6], model: row[7],
             usage: prompt.map { prompt in
-                StoredUsage(promptTokens: prompt, completionTokens: row["completion_tokens"] ?? 0,
-                            totalTokens: row["total_tokens"] ?? 0, cachedTokens: row["cached_tokens"] ?? 0)
+                StoredUsage(promptTokens: prompt, completionTokens: row[9] ?? 0,
+                            totalTokens: row[10] ?? 0, cachedTokens: row[11] ?? 0)
             },
-            isFallback: row["is_fallback"], error: row["error"], createdAt: row["created_at"])
+            isFallback: row[12], error: row[13], createdAt: row[14])
     }
 }
