@@ -16,10 +16,6 @@ extension ChatService {
     /// The context for a stored user message: from the cache (hit), rebuilt from SQLite into the
     /// cache (recovery), or rebuilt from SQLite for this message only (stateless).
     func contextPlan(for user: StoredMessage, tenant: String) async throws -> ContextPlan {
-        guard let cache else {
-            let limits = ContextLimits(maxMessages: settings.maxHistoryMessages, tokenBudget: settings.tokenBudget)
-            return try await statelessPlan(for: user, tenant: tenant, limits: limits)
-        }
         let live = cache.live.sessions
         let limits = live.contextLimits
         guard await cache.rollout.isEnabled(sessionID: user.sessionID, tenant: tenant) else {
@@ -55,7 +51,7 @@ extension ChatService {
 
     /// The turns sent upstream: the system prompt, then the history.
     func context(_ history: [ChatTurn]) -> [ChatTurn] {
-        settings.systemPrompt.isEmpty ? history : [ChatTurn(role: .system, content: settings.systemPrompt)] + history
+        systemPrompt.isEmpty ? history : [ChatTurn(role: .system, content: systemPrompt)] + history
     }
 
     /// The turns the stateless path sends for a stored history (what a cache hit must equal).
@@ -66,7 +62,7 @@ extension ChatService {
     /// Hands a stored exchange to the cache (cached path only). A fallback reply is stored but,
     /// like on the stateless path, not part of the context.
     func commit(_ plan: ContextPlan, reply: StoredMessage) {
-        guard plan.path == .cached, let cache else { return }
+        guard plan.path == .cached else { return }
         let turns = ContextWindow.belongs(reply) ? plan.history + [ContextWindow.turn(reply)] : plan.history
         cache.commit(plan.sessionID, turns: ContextWindow.trim(turns, to: plan.limits), limits: plan.limits)
     }

@@ -65,7 +65,7 @@ extension ChatService {
                     sessionID: userMessage.sessionID, tenant: tenant), false)
             }.value
             // A failed user message leaves the context as it was; anything else changed it.
-            if !marked { cache?.invalidate(userMessage.sessionID) }
+            if !marked { cache.invalidate(userMessage.sessionID) }
             logger.debug("chat stream ended early", metadata: [
                 "session.id": "\(userMessage.sessionID)", "stored.partial": "\(saved != nil)",
                 "error": "\(error)",

@@ -11,55 +11,31 @@ import Storage
 /// a stream cut short is stored with status `incomplete`.
 ///
 /// Messages to one session are handled one at a time, in arrival order (a stream holds its
-/// session until it ends). With a ``SessionCache``, sessions that `rollout.lua` enables take
+/// session until it ends). Through the ``SessionCache``, sessions that `rollout.lua` enables take
 /// their context from the cache; the others rebuild it from SQLite. Both send the same turns
 /// (``ContextWindow``), so replies do not depend on the path.
 ///
 /// ```swift
-/// let chat = ChatService(store: store, provider: OfflineProvider(), settings: .init())
+/// let chat = ChatService(store: store, provider: OfflineProvider(), systemPrompt: "", cache: cache)
 /// let exchange = try await chat.send(sessionID: id, tenant: "default", content: "hello")
 /// print(exchange.reply.content)
 /// ```
 public final class ChatService: Sendable {
-    public struct Settings: Sendable {
-        /// Most history messages sent upstream as context.
-        public var maxHistoryMessages: Int
-        /// Optional system instruction put before the history.
-        public var systemPrompt: String
-        /// Most estimated history tokens sent upstream.
-        public var tokenBudget: Int
-
-        public init(maxHistoryMessages: Int = 50, systemPrompt: String = "", tokenBudget: Int = 8000) {
-            self.maxHistoryMessages = maxHistoryMessages
-            self.systemPrompt = systemPrompt
-            self.tokenBudget = tokenBudget
-        }
-    }
-
     public let store: any ChatStore
     public let provider: any LLMProvider
-    /// Nil: every session takes the stateless path with the fixed `settings`.
-    public let cache: SessionCache?
-    let settings: Settings
+    /// Decides, per session, between the cached and the stateless path; its live settings give
+    /// the context limits at each message.
+    public let cache: SessionCache
+    /// Optional system instruction put before the history.
+    let systemPrompt: String
     let locks: SessionLocks
     let logger: Logger
 
-    /// Stateless only: the context of every message is rebuilt from the store.
-    public init(store: any ChatStore, provider: any LLMProvider, settings: Settings, logger: Logger = Logger(label: "oracle.chat")) {
-        self.store = store
-        self.provider = provider
-        self.settings = settings
-        self.cache = nil
-        self.locks = SessionLocks()
-        self.logger = logger
-    }
-
-    /// With the persistent-session cache; limits are read from `cache.live` at each message.
     public init(store: any ChatStore, provider: any LLMProvider, systemPrompt: String, cache: SessionCache,
                 logger: Logger = Logger(label: "oracle.chat")) {
         self.store = store
         self.provider = provider
-        self.settings = Settings(systemPrompt: systemPrompt)
+        self.systemPrompt = systemPrompt
         self.cache = cache
         self.locks = cache.locks
         self.logger = logger
@@ -81,7 +57,7 @@ public final class ChatService: Sendable {
                     Self.assistantMessage(completion, status: .complete), sessionID: sessionID, tenant: tenant)
             } catch {
                 // The user message is stored without its reply: only a rebuild knows the context now.
-                cache?.invalidate(sessionID)
+                cache.invalidate(sessionID)
                 throw error
             }
             commit(plan, reply: reply)
@@ -106,7 +82,7 @@ public final class ChatService: Sendable {
         let reason = "\(error)"
         let store = self.store
         let marked = await Task.detached { (try? await store.markReplyFailed(messageID: userMessage.id, error: reason)) != nil }.value
-        if !marked { cache?.invalidate(userMessage.sessionID) }
+        if !marked { cache.invalidate(userMessage.sessionID) }
         logger.debug("chat reply failed", metadata: ["session.id": "\(userMessage.sessionID)", "error": "\(reason)"])
         return ChatError.upstreamFailed(userMessageID: userMessage.id, reason: reason)
     }
