@@ -180,6 +180,18 @@ function expect_decision(result, expected_subset, message)
   end
 end
 
+-- A deep copy of a value, for tests that patch shared inputs (fixtures, templates).
+function deep_copy(value)
+  if type(value) ~= "table" then
+    return value
+  end
+  local out = {}
+  for k, v in pairs(value) do
+    out[k] = deep_copy(v)
+  end
+  return out
+end
+
 function expect_true(value, message)
   if value ~= true then
     fail("expected true", message, true, value)

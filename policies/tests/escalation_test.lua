@@ -6,27 +6,16 @@ local PRIMARY = { "oncall", "incident-commander", "tech-lead", "ops" }
 local P1_AUDIENCE = { "oncall", "incident-commander", "tech-lead", "ops", "engineering-manager" }
 local EVERYONE = { "oncall", "incident-commander", "tech-lead", "ops", "engineering-manager", "product-manager" }
 
-local function copy(t)
-  if type(t) ~= "table" then
-    return t
-  end
-  local out = {}
-  for k, v in pairs(t) do
-    out[k] = copy(v)
-  end
-  return out
-end
-
 -- the P1 error-spike incident with top-level fields replaced; metrics/settings patches merge
 local function incident(patch)
   local i = fixture("incident_p1_error_spike.json")
   for k, v in pairs(patch or {}) do
     if (k == "metrics" or k == "settings") and type(v) == "table" then
       for mk, mv in pairs(v) do
-        i[k][mk] = copy(mv)
+        i[k][mk] = deep_copy(mv)
       end
     else
-      i[k] = copy(v)
+      i[k] = deep_copy(v)
     end
   end
   return i
@@ -170,7 +159,7 @@ end
 
 local HEALTHY = fixture("metrics_healthy.json")
 local function metrics(patch)
-  local m = copy(HEALTHY)
+  local m = deep_copy(HEALTHY)
   for k, v in pairs(patch) do
     m[k] = v
   end

@@ -1,22 +1,11 @@
 -- Tests for policies/severity.lua: every row of seed 000's P0-P3 table on both sides of each
 -- boundary, the sample-size guard, the cache guard, and "healthy means nil".
 
-local function copy(t)
-  if type(t) ~= "table" then
-    return t
-  end
-  local out = {}
-  for k, v in pairs(t) do
-    out[k] = copy(v)
-  end
-  return out
-end
-
 -- the healthy snapshot with some fields replaced (nested tables replaced whole)
 local function healthy_with(patch)
   local m = fixture("metrics_healthy.json")
   for k, v in pairs(patch) do
-    m[k] = copy(v)
+    m[k] = deep_copy(v)
   end
   return m
 end
