@@ -30,19 +30,21 @@ final class CurlTransfer {
     }
 
     /// One header line as libcurl hands it over (CRLF included). Returns false to abort.
+    ///
+    /// Parsed as bytes: this runs for every header of every response on the one driver thread.
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: ["\r", "\n"])
-        if line.hasPrefix("HTTP/") {
-            // A new status line (after a 1xx, say) starts a new header block.
-            let parts = line.split(separator: " ", maxSplits: 2)
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        let line = HeaderBytes.trimmed(bytes[...])
+        if line.starts(with: HeaderBytes.statusPrefix) {
+            // A new status line (after a 1xx, say) starts a new header block: "HTTP/1.1 200 OK".
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+            status = fields.count > 1 ? HeaderBytes.integer(fields[1]) ?? 0 : 0
             headers.removeAll()
         } else if line.isEmpty {
             if status >= 200 { deliverHead() }
-        } else if !headDelivered, let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            headers.append((name, value))
+        } else if !headDelivered, let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            let name = HeaderBytes.trimmed(line[..<colon]).map(HeaderBytes.lowercased)
+            let value = HeaderBytes.trimmed(line[(colon + 1)...])
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         return true
     }
@@ -108,5 +110,33 @@ final class CurlTransfer {
         default:
             return .transport(message)
         }
+    }
+}
+
+/// Byte helpers for header lines.
+enum HeaderBytes {
+    static let statusPrefix = Array("HTTP/".utf8)
+
+    /// Without leading and trailing spaces, tabs, CR and LF.
+    static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, blank(bytes[start]) { start += 1 }
+        while end > start, blank(bytes[end - 1]) { end -= 1 }
+        return bytes[start..<end]
+    }
+
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
+    }
+
+    static func integer(_ digits: Slice<UnsafeRawBufferPointer>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 9 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
     }
 }

@@ -34,7 +34,7 @@ public struct GeminiProvider: LLMProvider {
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         let model = request.model ?? descriptor.model
-        let http = try client.post(url(model: model, method: "generateContent"), headers: auth,
+        let http = client.post(url(model: model, method: "generateContent"), headers: auth,
                                    json: GeminiWire.encode(request), stream: false)
         let reply = try GeminiWire.decode(try await client.fetch(http))
         guard reply.candidates != nil || reply.promptFeedback != nil else {
@@ -47,7 +47,7 @@ public struct GeminiProvider: LLMProvider {
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
         let model = request.model ?? descriptor.model
         return makeChunkStream { [client, descriptor] continuation in
-            let http = try client.post(url(model: model, method: "streamGenerateContent?alt=sse"), headers: auth,
+            let http = client.post(url(model: model, method: "streamGenerateContent?alt=sse"), headers: auth,
                                        json: GeminiWire.encode(request), stream: true)
             var text = ""
             var usage = TokenUsage.zero

@@ -2,18 +2,11 @@ import Foundation
 
 /// Gemini `generateContent` JSON, request and response.
 enum GeminiWire {
-    struct Request: Encodable {
-        struct Part: Codable { var text: String? }
-        struct Content: Encodable { var role: String?; var parts: [Part] }
-        struct GenerationConfig: Encodable { var temperature: Double?; var maxOutputTokens: Int? }
-        var contents: [Content]
-        var systemInstruction: Content?
-        var generationConfig: GenerationConfig?
-    }
+    struct Part: Decodable { var text: String? }
 
     struct Response: Decodable {
         struct Candidate: Decodable {
-            struct Content: Decodable { var parts: [Request.Part]? }
+            struct Content: Decodable { var parts: [Part]? }
             var content: Content?
             var finishReason: String?
         }
@@ -50,21 +43,44 @@ enum GeminiWire {
     }
 
     /// Roles are `user` and `model`; system turns become `systemInstruction`.
-    static func encode(_ request: CompletionRequest) throws(UpstreamError) -> [UInt8] {
+    /// The `generateContent` body: `contents` (user / model turns), `systemInstruction` from the
+    /// system turns, and `generationConfig` when a temperature or token limit is set.
+    static func encode(_ request: CompletionRequest) -> [UInt8] {
         let system = request.messages.filter { $0.role == .system }.map(\.content)
-        let body = Request(
-            contents: request.messages.filter { $0.role != .system }.map {
-                Request.Content(role: $0.role == .assistant ? "model" : "user", parts: [.init(text: $0.content)])
-            },
-            systemInstruction: system.isEmpty ? nil : Request.Content(role: nil, parts: system.map { .init(text: $0) }),
-            generationConfig: request.temperature == nil && request.maxOutputTokens == nil ? nil
-                : .init(temperature: request.temperature, maxOutputTokens: request.maxOutputTokens)
-        )
-        do {
-            return Array(try JSONEncoder().encode(body))
-        } catch {
-            throw UpstreamError(.invalidResponse("request could not be encoded"))
+        var json = JSONWriter(capacity: 256 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 48 })
+        func parts(_ texts: [String], into json: inout JSONWriter) {
+            json.field("parts") { json in
+                json.array { json in
+                    for text in texts { json.element { $0.object { $0.field("text") { $0.string(text) } } } }
+                }
+            }
         }
+        json.object { json in
+            json.field("contents") { json in
+                json.array { json in
+                    for turn in request.messages where turn.role != .system {
+                        json.element { json in
+                            json.object { json in
+                                json.field("role") { $0.string(turn.role == .assistant ? "model" : "user") }
+                                parts([turn.content], into: &json)
+                            }
+                        }
+                    }
+                }
+            }
+            if !system.isEmpty {
+                json.field("systemInstruction") { json in json.object { parts(system, into: &$0) } }
+            }
+            if request.temperature != nil || request.maxOutputTokens != nil {
+                json.field("generationConfig") { json in
+                    json.object { json in
+                        if let temperature = request.temperature { json.field("temperature") { $0.number(temperature) } }
+                        if let maxTokens = request.maxOutputTokens { json.field("maxOutputTokens") { $0.integer(maxTokens) } }
+                    }
+                }
+            }
+        }
+        return json.bytes
     }
 
     static func decode(_ bytes: some Collection<UInt8>) throws(UpstreamError) -> Response {

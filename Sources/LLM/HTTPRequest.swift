@@ -51,7 +51,9 @@ public struct HTTPResponseHead: Sendable, Equatable {
 
     public init(status: Int, headers: [(name: String, value: String)]) {
         self.status = status
-        self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+        // Names from the transport are lower-cased already; only others pay for the copy.
+        self.headers = headers.contains(where: { $0.name.utf8.contains(where: { (0x41...0x5A).contains($0) }) })
+            ? headers.map { ($0.name.lowercased(), $0.value) } : headers
     }
 
     /// The first value of a header, by case-insensitive name.

@@ -33,7 +33,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         let model = request.model ?? descriptor.model
-        let http = try client.post(url, headers: auth, json: OpenAIWire.encode(request, model: model, stream: false), stream: false)
+        let http = client.post(url, headers: auth, json: OpenAIWire.encode(request, model: model, stream: false), stream: false)
         let reply = try OpenAIWire.decode(try await client.fetch(http))
         guard let choice = reply.choices?.first, let message = choice.message else {
             throw UpstreamError(.invalidResponse("reply has no choices[0].message"))
@@ -45,7 +45,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
         let model = request.model ?? descriptor.model
         return makeChunkStream { [client, descriptor, url, auth] continuation in
-            let http = try client.post(url, headers: auth, json: OpenAIWire.encode(request, model: model, stream: true), stream: true)
+            let http = client.post(url, headers: auth, json: OpenAIWire.encode(request, model: model, stream: true), stream: true)
             var text = ""
             var usage = TokenUsage.zero
             var finishReason: String?

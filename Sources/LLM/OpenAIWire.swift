@@ -2,17 +2,6 @@ import Foundation
 
 /// OpenAI `chat/completions` JSON, request and response (also spoken by OpenRouter and Ollama).
 enum OpenAIWire {
-    struct Request: Encodable {
-        struct Message: Encodable { var role: String; var content: String }
-        struct StreamOptions: Encodable { var include_usage: Bool }
-        var model: String
-        var messages: [Message]
-        var stream: Bool
-        var stream_options: StreamOptions?
-        var temperature: Double?
-        var max_tokens: Int?
-    }
-
     struct Response: Decodable {
         struct Choice: Decodable {
             struct Message: Decodable { var content: String? }
@@ -44,20 +33,32 @@ enum OpenAIWire {
         }
     }
 
-    static func encode(_ request: CompletionRequest, model: String, stream: Bool) throws(UpstreamError) -> [UInt8] {
-        let body = Request(
-            model: model,
-            messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
-            stream: stream,
-            stream_options: stream ? .init(include_usage: true) : nil,
-            temperature: request.temperature,
-            max_tokens: request.maxOutputTokens
-        )
-        do {
-            return Array(try JSONEncoder().encode(body))
-        } catch {
-            throw UpstreamError(.invalidResponse("request could not be encoded"))
+    /// The `chat/completions` body: model, messages, stream (with `stream_options.include_usage`),
+    /// and `temperature` / `max_tokens` when set.
+    static func encode(_ request: CompletionRequest, model: String, stream: Bool) -> [UInt8] {
+        var json = JSONWriter(capacity: 256 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 32 })
+        json.object { json in
+            json.field("model") { $0.string(model) }
+            json.field("messages") { json in
+                json.array { json in
+                    for message in request.messages {
+                        json.element { json in
+                            json.object { json in
+                                json.field("role") { $0.string(message.role.rawValue) }
+                                json.field("content") { $0.string(message.content) }
+                            }
+                        }
+                    }
+                }
+            }
+            json.field("stream") { $0.bool(stream) }
+            if stream {
+                json.field("stream_options") { $0.object { $0.field("include_usage") { $0.bool(true) } } }
+            }
+            if let temperature = request.temperature { json.field("temperature") { $0.number(temperature) } }
+            if let maxTokens = request.maxOutputTokens { json.field("max_tokens") { $0.integer(maxTokens) } }
         }
+        return json.bytes
     }
 
     static func decode(_ bytes: some Collection<UInt8>) throws(UpstreamError) -> Response {

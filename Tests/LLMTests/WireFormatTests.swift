@@ -43,6 +43,29 @@ import TestSupport
         await upstream.stop()
     }
 
+    /// The request bodies are written by hand (JSONWriter): text that needs escaping must reach
+    /// the upstream exactly as the user wrote it, and the numbers must read back.
+    @Test(arguments: [LLMConfiguration.ProviderKind.gemini, .openai])
+    func textNeedingEscapesReachesTheUpstreamIntact(kind: LLMConfiguration.ProviderKind) async throws {
+        let upstream = try await FakeUpstream.start()
+        let transport = HTTPTransport(logger: LogCapture().logger)
+        let tricky = "quote \" backslash \\ slash / newline \n tab \t cr \r bell \u{07} nul \u{00} é 日本 🦀 \u{2028}"
+        let request = CompletionRequest(messages: [.init(role: .system, content: "sys \"x\""), .init(role: .user, content: tricky)],
+                                        temperature: 0.7, maxOutputTokens: 12)
+        let reply = try await bounded { try await raw(kind, upstream, transport: transport).complete(request) }
+        #expect(reply.text == "Echo: \(tricky)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(upstream.requests[0].body.utf8)) as? [String: Any])
+        if kind == .openai {
+            #expect(body["temperature"] as? Double == 0.7)
+            #expect(body["max_tokens"] as? Int == 12)
+            #expect((body["messages"] as? [[String: Any]])?.first?["content"] as? String == "sys \"x\"")
+        } else {
+            #expect((body["generationConfig"] as? [String: Any])?["temperature"] as? Double == 0.7)
+        }
+        await transport.shutdown()
+        await upstream.stop()
+    }
+
     @Test func geminiSendsKeyInHeaderAndSystemInstruction() async throws {
         let upstream = try await FakeUpstream.start()
         let transport = HTTPTransport(logger: LogCapture().logger)
