@@ -4,9 +4,10 @@ import GRDB
 extension SQLiteStore {
     public func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
         try await writer.write { db in
-            guard let next = try Int.fetchOne(db, sql: """
+            // Cached statements: compiling these three on every message was a visible share of a send.
+            guard let next = try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT message_count + 1 FROM sessions WHERE id = ? AND tenant_id = ?
-                """, arguments: [sessionID, tenant]) else {
+                """), arguments: [sessionID, tenant]) else {
                 throw StorageError.notFound
             }
             let stored = StoredMessage(
@@ -14,18 +15,17 @@ extension SQLiteStore {
                 role: message.role, content: message.content, status: message.status,
                 provider: message.provider, model: message.model, usage: message.usage,
                 isFallback: message.isFallback, error: nil, createdAt: Date())
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO messages (id, session_id, tenant_id, seq, role, content, status, provider, model,
                     prompt_tokens, completion_tokens, total_tokens, cached_tokens, is_fallback, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
+                """).execute(arguments: [
                     stored.id, sessionID, tenant, next, stored.role.rawValue, stored.content, stored.status.rawValue,
                     stored.provider, stored.model, stored.usage?.promptTokens, stored.usage?.completionTokens,
                     stored.usage?.totalTokens, stored.usage?.cachedTokens, stored.isFallback, stored.createdAt,
                 ])
-            try db.execute(
-                sql: "UPDATE sessions SET message_count = ?, updated_at = ? WHERE id = ?",
-                arguments: [next, stored.createdAt, sessionID])
+            try db.cachedStatement(sql: "UPDATE sessions SET message_count = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [next, stored.createdAt, sessionID])
             return stored
         }
     }
@@ -42,10 +42,10 @@ extension SQLiteStore {
         try await writer.read { db in
             let rows: [Row]
             if let last {
-                rows = try Row.fetchAll(db, sql: """
+                rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT \(StoredMessage.columns) FROM (SELECT \(StoredMessage.columns) FROM messages WHERE session_id = ? AND tenant_id = ?
                                    ORDER BY seq DESC LIMIT ?) ORDER BY seq
-                    """, arguments: [sessionID, tenant, last])
+                    """), arguments: [sessionID, tenant, last])
             } else {
                 rows = try Row.fetchAll(db, sql: """
                     SELECT \(StoredMessage.columns) FROM messages WHERE session_id = ? AND tenant_id = ? ORDER BY seq
