@@ -16,7 +16,8 @@ extension StateBox {
             headers: request.headers.map { ($0.name.canonicalName.lowercased(), $0.value) }, body: body
         )
         let (fault, replyText, usage) = state.withLock { state in
-            state.requests.append(recorded)
+            state.requestCount += 1
+            if state.recordsRequests { state.requests.append(recorded) }
             let fault = state.faults.isEmpty ? nil : state.faults.removeFirst()
             return (fault, state.replyText, state.usage)
         }
@@ -32,7 +33,7 @@ extension StateBox {
         } else if request.uri.path.hasSuffix(":streamGenerateContent") {
             (wire, streaming) = (.gemini, true)
         } else if request.uri.path.hasSuffix("/chat/completions") {
-            (wire, streaming) = (.openAI, body.contains("\"stream\":true"))
+            (wire, streaming) = (.openAI, Self.contains(body, Self.streamTrue))
         } else {
             return Self.json(404, #"{"error":{"code":404,"message":"no such route"}}"#)
         }
@@ -161,15 +162,48 @@ extension StateBox {
         return encode(root)
     }
 
+    // The OpenAI answers are built by hand, not through JSONSerialization: GatewayBench runs this
+    // server on the same two cores as the gateway it measures, so its cost should be small.
     private static func openAIUsage(_ usage: FakeUpstreamUsage) -> String {
-        encode([
-            "prompt_tokens": usage.prompt, "completion_tokens": usage.completion,
-            "total_tokens": usage.prompt + usage.completion, "prompt_tokens_details": ["cached_tokens": usage.cached],
-        ] as [String: Any])
+        #"{"completion_tokens":\#(usage.completion),"prompt_tokens":\#(usage.prompt),"#
+            + #""prompt_tokens_details":{"cached_tokens":\#(usage.cached)},"total_tokens":\#(usage.prompt + usage.completion)}"#
     }
 
     private static func openAIJSON(text: String, usage: FakeUpstreamUsage) -> String {
-        #"{"id":"chatcmpl-fake","object":"chat.completion","model":"fake-gpt","choices":[{"index":0,"message":{"role":"assistant","content":\#(encode([text]).dropFirst().dropLast())},"finish_reason":"stop"}],"usage":\#(openAIUsage(usage))}"#
+        #"{"id":"chatcmpl-fake","object":"chat.completion","model":"fake-gpt","choices":[{"index":0,"message":{"role":"assistant","content":\#(quoted(text))},"finish_reason":"stop"}],"usage":\#(openAIUsage(usage))}"#
+    }
+
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static let streamTrue = Array(#""stream":true"#.utf8)
+
+    /// Whether `text` holds `bytes`, by a plain loop: the generic searches cost more than the whole answer.
+    private static func contains(_ text: String, _ bytes: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { haystack in
+            guard let first = bytes.first, haystack.count >= bytes.count else { return false }
+            var start = 0
+            while start <= haystack.count - bytes.count {
+                if haystack[start] == first, bytes.indices.allSatisfy({ haystack[start + $0] == bytes[$0] }) { return true }
+                start += 1
+            }
+            return false
+        }
     }
 
     private static func openAIChunk(delta: String) -> String {

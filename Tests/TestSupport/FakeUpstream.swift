@@ -23,6 +23,9 @@ public final class FakeUpstream: Sendable {
     struct State {
         var faults: [FakeUpstreamFault] = []
         var requests: [FakeUpstreamRequest] = []
+        var requestCount = 0
+        /// False for load runs: only ``FakeUpstream/requestCount`` is kept, not every request.
+        var recordsRequests = true
         var replyText: String?
         var usage = FakeUpstreamUsage()
         /// Set by `stop()`: stalled and slow handlers end at once.
@@ -48,8 +51,10 @@ public final class FakeUpstream: Sendable {
     }
 
     /// Starts a server on a free port and returns once it accepts connections.
-    public static func start(replyText: String? = nil, usage: FakeUpstreamUsage = FakeUpstreamUsage()) async throws -> FakeUpstream {
-        let box = StateBox(State(replyText: replyText, usage: usage))
+    /// `recordsRequests: false` keeps only the count (``requests`` stays empty), for load runs.
+    public static func start(replyText: String? = nil, usage: FakeUpstreamUsage = FakeUpstreamUsage(),
+                             recordsRequests: Bool = true) async throws -> FakeUpstream {
+        let box = StateBox(State(recordsRequests: recordsRequests, replyText: replyText, usage: usage))
         let router = Router()
         router.post("**") { request, _ in try await box.respond(to: request) }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -98,7 +103,7 @@ public final class FakeUpstream: Sendable {
         set { box.state.withLock { $0.usage = newValue } }
     }
 
-    public var requestCount: Int { box.state.withLock { $0.requests.count } }
+    public var requestCount: Int { box.state.withLock { $0.requestCount } }
     public var requests: [FakeUpstreamRequest] { box.state.withLock { $0.requests } }
     /// Faults not yet consumed.
     public var pendingFaults: Int { box.state.withLock { $0.faults.count } }
