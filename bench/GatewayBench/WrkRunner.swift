@@ -23,9 +23,12 @@ struct WrkRunner {
         return nil
     }
 
-    func run(url: String, paths: [String], body: String, connections: Int, seconds: Int) throws -> WrkResult {
+    /// `rate`: requests per second over all connections, paced (each connection waits
+    /// `connections / rate` seconds after each response); nil sends as fast as answers come.
+    func run(url: String, paths: [String], body: String, connections: Int, seconds: Int, rate: Int? = nil) throws -> WrkResult {
         let script = NSTemporaryDirectory() + "gatewaybench-\(UUID().uuidString.prefix(8)).lua"
-        try Self.script(paths: paths, body: body).write(toFile: script, atomically: true, encoding: .utf8)
+        try Self.script(paths: paths, body: body, pauseMilliseconds: rate.map { max(1, connections * 1000 / $0) })
+            .write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -40,8 +43,10 @@ struct WrkRunner {
         return try Self.parse(output)
     }
 
-    static func script(paths: [String], body: String) -> String {
+    static func script(paths: [String], body: String, pauseMilliseconds: Int?) -> String {
         let quoted = paths.map { "\"\($0)\"" }.joined(separator: ", ")
+        // A pause drawn around the mean keeps the connections from marching in step.
+        let pace = pauseMilliseconds.map { "delay = function() return math.random(\($0 / 2), \($0 * 3 / 2)) end" } ?? ""
         return """
         wrk.method = "POST"
         wrk.body = [==[\(body)]==]
@@ -52,6 +57,7 @@ struct WrkRunner {
           counter = counter + 1
           return wrk.format(nil, paths[(counter % #paths) + 1])
         end
+        \(pace)
         """
     }
 

@@ -1,60 +1,127 @@
 // GatewayBench: latency Oracle Chat adds in front of an LLM upstream.
 // Starts FakeUpstream and the application (`.live`, real sockets, OPENAI_BASE_URL at the fake),
-// then drives each target with wrk over N keep-alive connections and prints p50/p99,
-// throughput and the latency added over calling the upstream directly.
-// Usage: swift build -c release --product GatewayBench && .build/release/GatewayBench [seconds]
+// then drives each target with wrk and prints p50/p99, throughput and the latency added over
+// calling the upstream directly with the same conversation.
+//
+// Each target has its baseline: `/v1/chat/completions` forwards the client's one-message body,
+// so it is compared with that body sent to the upstream; a message to a session sends the
+// session's history too (50 stored messages, MAX_RECOVERY_HISTORY_MESSAGES), so it is compared
+// with a 51-message body sent to the upstream.
+//
+// Scenarios: closed loop at 8 and 64 connections (each connection sends as soon as it has its
+// answer: the ceiling of this machine, where wrk, the gateway and the upstream share 2 cores
+// and latency is mostly queueing), then 64 connections paced to a fixed offered load, which is
+// what the gateway adds to a request when the machine is not saturated.
+//
+// Usage: swift build -c release --product GatewayBench && .build/release/GatewayBench [seconds] [target]
+// (`target`: run only the targets whose name contains it, with their baselines.)
 // Needs `wrk` (bench/run.sh installs it). Prints figures only; nothing here is asserted.
 import Foundation
+import LLM
+import Storage
 import TestSupport
 
-let seconds = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 5
-let connectionCounts = [8, 64]
+let arguments = CommandLine.arguments.dropFirst()
+let seconds = Int(arguments.first ?? "") ?? 5
+let only = arguments.dropFirst().first
+let historyMessages = 50
+
+struct Scenario {
+    var connections: Int
+    /// Requests per second over all connections; nil: closed loop.
+    var rate: Int?
+    var key: String { rate.map { "\(connections)@\($0)" } ?? "\(connections)" }
+    var label: String { rate.map { "\(connections) @\($0)/s" } ?? "\(connections) max" }
+}
+let scenarios = [Scenario(connections: 8), Scenario(connections: 64),
+                 Scenario(connections: 64, rate: 500), Scenario(connections: 64, rate: 1000)]
 
 guard let wrk = WrkRunner.locate() else {
     print("GatewayBench needs wrk: apt-get install -y wrk (bench/run.sh does this when run as root)")
     exit(1)
 }
 
-let upstream = try await FakeUpstream.start(replyText: "The answer is forty-two.")
-let gateway = try await BenchGateway.start(upstreamBaseURL: upstream.openAIBaseURL)
-let sessions = try await gateway.createSessions(count: connectionCounts.max()!)
+let question = "What is the answer?", answer = "The answer is forty-two."
+let upstream = try await FakeUpstream.start(replyText: answer, recordsRequests: false)
+let stateless = try await BenchGateway.start(upstreamBaseURL: upstream.openAIBaseURL)
+let cached = try await BenchGateway.start(upstreamBaseURL: upstream.openAIBaseURL,
+                                          settings: ["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"])
+let connections = scenarios.map(\.connections).max()!
+let statelessSessions = try await stateless.createSessions(count: connections, history: historyMessages, question: question, answer: answer)
+let cachedSessions = try await cached.createSessions(count: connections, history: historyMessages, question: question, answer: answer)
 
-let chatBody = #"{"model":"bench","messages":[{"role":"user","content":"What is the answer?"}]}"#
-let targets: [(name: String, url: String, paths: [String], body: String)] = [
-    ("upstream direct", upstream.openAIBaseURL, ["/chat/completions"], chatBody),
-    ("/v1/chat/completions", gateway.baseURL, ["/v1/chat/completions"], chatBody),
-    ("/api/v1/.../messages", gateway.baseURL, sessions.map { "/api/v1/sessions/\($0)/messages" },
-     #"{"content":"What is the answer?"}"#),
+/// An OpenAI chat body: `turns` alternating user/assistant turns, then the question.
+func chatBody(historyTurns turns: Int) throws -> String {
+    var messages = (0..<turns).map { ["role": $0 % 2 == 0 ? "user" : "assistant", "content": $0 % 2 == 0 ? question : answer] }
+    messages.append(["role": "user", "content": question])
+    let body: [String: Any] = ["model": "bench", "messages": messages]
+    return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+}
+
+struct Target {
+    var name: String
+    var url: String
+    var paths: [String]
+    var body: String
+    /// The target whose latency this one's is compared with; nil for a baseline.
+    var baseline: String?
+}
+let messageBody = #"{"content":"\#(question)"}"#
+let targets = [
+    Target(name: "upstream direct, 1 msg", url: upstream.openAIBaseURL, paths: ["/chat/completions"], body: try chatBody(historyTurns: 0)),
+    Target(name: "/v1/chat/completions", url: stateless.baseURL, paths: ["/v1/chat/completions"], body: try chatBody(historyTurns: 0),
+           baseline: "upstream direct, 1 msg"),
+    Target(name: "upstream direct, 51 msgs", url: upstream.openAIBaseURL, paths: ["/chat/completions"],
+           body: try chatBody(historyTurns: historyMessages)),
+    Target(name: "messages, cached", url: cached.baseURL, paths: cachedSessions.map { "/api/v1/sessions/\($0)/messages" },
+           body: messageBody, baseline: "upstream direct, 51 msgs"),
+    Target(name: "messages, stateless", url: stateless.baseURL, paths: statelessSessions.map { "/api/v1/sessions/\($0)/messages" },
+           body: messageBody, baseline: "upstream direct, 51 msgs"),
 ]
+let selected = targets.filter { target in
+    guard let only else { return true }
+    return target.name.contains(only) || targets.contains { $0.name.contains(only) && $0.baseline == target.name }
+}
 
 print("GatewayBench: \(seconds) s per scenario, wrk \(wrk.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-print("upstream: FakeUpstream (OpenAI wire, non-streaming) in this process; gateway: OracleApplication, LLM_PROVIDER=openai")
+print("upstream: FakeUpstream (OpenAI wire, non-streaming) in this process; gateway: OracleApplication, LLM_PROVIDER=openai;")
+print("sessions hold \(historyMessages) messages of history; `cached` has USE_PERSISTENT_SESSIONS=true at 100 %, `stateless` the defaults")
 var results: [String: WrkResult] = [:]
-for target in targets {
-    // Warm-up: connection pools, SQLite page cache, JIT-free but lazy allocations.
+for target in selected {
+    // Warm-up: connection pools, SQLite page cache, the session cache, lazy allocations.
     _ = try wrk.run(url: target.url, paths: target.paths, body: target.body, connections: 8, seconds: 1)
-    for connections in connectionCounts {
+    for scenario in scenarios {
         let result = try wrk.run(url: target.url, paths: target.paths, body: target.body,
-                                 connections: connections, seconds: seconds)
-        results["\(target.name)|\(connections)"] = result
+                                 connections: scenario.connections, seconds: seconds, rate: scenario.rate)
+        results["\(target.name)|\(scenario.key)"] = result
     }
 }
 
+extension String {
+    func padded(to width: Int) -> String { padding(toLength: max(width, count), withPad: " ", startingAt: 0) }
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
 func ms(_ value: Double) -> String { String(format: "%8.3f", value * 1000) }
 print("")
-print("target                  conns   p50 ms   p99 ms      req/s   errors   +p50 ms  +p99 ms")
-for target in targets {
-    for connections in connectionCounts {
-        guard let result = results["\(target.name)|\(connections)"] else { continue }
-        let base = results["upstream direct|\(connections)"]!
-        let added = target.name == "upstream direct" ? "       -        -"
-            : "\(ms(result.p50 - base.p50)) \(ms(result.p99 - base.p99))"
-        print(target.name.padding(toLength: 22, withPad: " ", startingAt: 0)
-              + String(format: "%7d", connections) + " \(ms(result.p50)) \(ms(result.p99)) "
+print("target".padded(to: 26) + "conns (load)  p50 ms   p99 ms      req/s   errors   +p50 ms  +p99 ms")
+for target in selected {
+    for scenario in scenarios {
+        guard let result = results["\(target.name)|\(scenario.key)"] else { continue }
+        var added = "       -        -"
+        if let baseline = target.baseline, let base = results["\(baseline)|\(scenario.key)"] {
+            added = "\(ms(result.p50 - base.p50)) \(ms(result.p99 - base.p99))"
+        }
+        print(target.name.padded(to: 24) + scenario.label.leftPadded(to: 14) + " \(ms(result.p50)) \(ms(result.p99)) "
               + String(format: "%10.0f %8d", result.requestsPerSecond, result.errors) + "  \(added)")
     }
 }
+for (name, gateway) in [("cached", cached), ("stateless", stateless)] {
+    let stats = gateway.state.chat.cache.stats
+    print("\(name) gateway: cache hits \(stats.hits), misses \(stats.misses), recoveries \(stats.recoveries), stateless messages \(stats.statelessMessages)")
+}
 print("target: added p50 <= 1 ms and added p99 <= 5 ms at 64 connections")
+print("(at `max` the machine is saturated and latency is queueing: 64 connections / req/s; the paced rows are the gateway's own cost)")
 
-await gateway.stop()
+await stateless.stop()
+await cached.stop()
 await upstream.stop()
