@@ -87,7 +87,7 @@ let package = Package(
             "Policies", "LuaRuntime", "OracleCore", "Storage", .product(name: "Logging", package: "swift-log"),
         ], path: "bench/PolicyReloadBench"),
         .executableTarget(name: "GatewayBench", dependencies: [
-            "HTTPServer", "LLM", "OracleCore", "Policies", "Storage", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+            "HTTPServer", "LLM", "Operations", "OracleCore", "Policies", "Storage", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ], path: "bench/GatewayBench"),
 

@@ -3,8 +3,9 @@ import OracleCore
 import ServiceLifecycle
 import Storage
 
-/// The operational side of a running server: periodic backups (when `BACKUP_INTERVAL` > 0)
-/// and the hourly quick integrity check, with the status objects `/health` reads.
+/// The operational side of a running server: periodic backups (when `BACKUP_INTERVAL` > 0),
+/// the hourly quick integrity check, with the status objects `/health` reads, and WAL
+/// checkpoints off the request path (for a store opened with `.background` checkpointing).
 ///
 /// ```swift
 /// let operations = ServerOperations(config: config, store: store, logger: logger)
@@ -22,6 +23,9 @@ public struct ServerOperations: Sendable {
         var services: [any Service] = [IntegrityMonitor(store: store, status: integrity, logger: logger)]
         if settings.isPeriodic {
             services.append(BackupService(store: store, settings: settings, status: backups, logger: logger))
+        }
+        if case .background = store.checkpointing, !store.location.isInMemory {
+            services.append(WALCheckpointService(location: store.location, logger: logger))
         }
         self.services = services
     }

@@ -55,7 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
         let store: SQLiteStore
         do {
             lock = config.database.isInMemory ? nil : try DatabaseLock(acquiring: config.database)
-            store = try SQLiteStore(location: config.database)
+            // WAL checkpoints run in ServerOperations' WALCheckpointService, not in requests.
+            store = try SQLiteStore(location: config.database, checkpointing: .background())
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(1)

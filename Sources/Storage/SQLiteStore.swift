@@ -8,6 +8,11 @@ import Synchronization
 /// Writes use `synchronous = FULL`, so a message acknowledged to a client survives a power
 /// loss, not only a crash. Migrations are named and append-only (``SQLiteStore/migrator``).
 ///
+/// By default the commit that takes the WAL past 1000 pages copies it into the database file
+/// (SQLite's automatic checkpoint), which makes that one request wait for it. The server opens
+/// the store with `.background`, where a ``WALCheckpointer`` does that work on its own
+/// connection and commits only checkpoint past a high backstop.
+///
 /// ```swift
 /// let store = try SQLiteStore(location: DatabaseLocation(path: "data/oracle_sessions.db"))
 /// try await store.migrate()
@@ -15,16 +20,21 @@ import Synchronization
 public final class SQLiteStore: ChatStore {
     public let writer: any DatabaseWriter
     public let location: DatabaseLocation
+    public let checkpointing: WALCheckpointing
     private let closed = Mutex(false)
 
-    public init(location: DatabaseLocation) throws {
+    public init(location: DatabaseLocation, checkpointing: WALCheckpointing = .automatic) throws {
         self.location = location
+        self.checkpointing = checkpointing
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.label = "oracle-chat"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if case .background(let backstopPages) = checkpointing {
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1, backstopPages))")
+            }
         }
         do {
             if location.isInMemory {
@@ -83,4 +93,13 @@ public final class SQLiteStore: ChatStore {
         }
         try writer.close()
     }
+}
+
+/// Who copies the WAL back into the database file.
+public enum WALCheckpointing: Sendable, Equatable {
+    /// SQLite's default: the commit that takes the WAL past 1000 pages (about 4 MB) checkpoints.
+    case automatic
+    /// A ``WALCheckpointer`` checkpoints off the request path; a commit still checkpoints once
+    /// the WAL passes `backstopPages`, so the WAL stays bounded if the checkpointer stops.
+    case background(backstopPages: Int = 10_000)
 }

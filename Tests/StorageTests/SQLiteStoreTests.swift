@@ -146,3 +146,35 @@ import TestSupport
         try copy.close()
     }
 }
+
+/// `.background` checkpointing: commits leave the WAL alone (below the backstop) and a
+/// `WALCheckpointer` on its own connection copies it into the database file.
+@Suite struct WALCheckpointTests {
+    @Test func commitsLeaveTheWALToTheCheckpointer() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let location = DatabaseLocation(path: dir.file("oracle_sessions.db"))
+        let store = try SQLiteStore(location: location, checkpointing: .background(backstopPages: 100_000))
+        try await store.migrate()
+        let session = try await store.createSession(tenant: "t", title: "big")
+        // About 1900 pages: SQLite's automatic checkpoint (at 1000) would have run in a commit.
+        let text = String(repeating: "x", count: 16_000)
+        for _ in 0..<200 {
+            _ = try await store.appendMessage(NewMessage(role: .user, content: text), sessionID: session.id, tenant: "t")
+        }
+        let checkpointer = try WALCheckpointer(location: location)
+        let result = try await checkpointer.checkpoint()
+        #expect(result.walFrames > 1000, "a commit checkpointed: the WAL holds only \(result.walFrames) frames")
+        #expect(result.checkpointedFrames == result.walFrames)
+
+        // The database file alone now holds every message (the WAL is not copied).
+        let copy = dir.file("copy.db")
+        try FileManager.default.copyItem(atPath: location.path, toPath: copy)
+        let copied = try DatabaseQueue(path: copy)
+        let count = try await copied.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM messages") }
+        #expect(count == 200)
+        try copied.close()
+        try checkpointer.close()
+        try store.close()
+    }
+}

@@ -4,6 +4,7 @@ import Hummingbird
 import LLM
 import Logging
 import Metrics
+import Operations
 import Policies
 import Prometheus
 import ServiceLifecycle
@@ -38,14 +39,16 @@ struct BenchGateway {
         var logger = Logger(label: "gatewaybench")
         logger.logLevel = .error
         let provider = LLMConfiguration(settings: config.llm).makeProvider(logger: logger)
-        let store = try SQLiteStore(location: config.database)
+        let store = try SQLiteStore(location: config.database, checkpointing: .background())
+        let operations = ServerOperations(config: config, store: store, logger: logger)
         // As `serve` assembles it: the policy host (rollout.lua decides who is cached; the
         // incident loop runs) and the metrics every request records.
         let policies = PolicyHost(configuration: .init(settings: config), store: store, logger: logger)
         let state = ServerState(config: config, store: store, provider: provider, logger: logger,
+                                backups: operations.backups, integrity: operations.integrity,
                                 policies: policies, metricsRegistry: metricsRegistry)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = OracleApplication.make(state: state, logger: logger) { port in
+        let app = OracleApplication.make(state: state, logger: logger, services: operations.services) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
