@@ -147,4 +147,14 @@ import TestSupport
         let streamed = try await collect(provider.stream(Fixture.hello))
         #expect(streamed.done?.text == reply.text)
     }
+
+    /// The offline provider's token figures are word counts: runs between spaces and line feeds.
+    @Test func offlineUsageCountsWords() async throws {
+        let request = CompletionRequest(messages: [.init(role: .system, content: "  be  brief \n"),
+                                                   .init(role: .user, content: "héllo wörld\n\nthree 🦀 ")])
+        let reply = try await OfflineProvider().complete(request)
+        #expect(reply.usage.promptTokens == 2 + 4)
+        #expect(reply.usage.completionTokens == reply.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).count)
+        #expect(reply.usage.totalTokens == reply.usage.promptTokens + reply.usage.completionTokens)
+    }
 }
