@@ -2,9 +2,10 @@ import Foundation
 import OracleCore
 import Storage
 
-/// Collects what the seeds' `collect_diagnostics.sh` gathered — health, effective
-/// configuration, database check, versions — into one folder, with every configured secret
-/// redacted from every file. Works whether or not the server is up; `summary.txt` says which
+/// Collects what the seeds' `collect_diagnostics.sh` gathered — health, metrics, effective
+/// configuration, database check, versions — and the operational history in the database
+/// (policy versions and decisions, overrides and their audit, incidents, notifications) into
+/// one folder, with every configured secret redacted from every file. Works whether or not the server is up; `summary.txt` says which
 /// parts are missing and why.
 ///
 /// ```swift
@@ -25,10 +26,6 @@ public struct DiagnosticsCollector: Sendable {
         self.healthUnavailableReason = healthUnavailableReason
     }
 
-    /// Features whose data will join the archive when they land.
-    static let later = ["metrics snapshot", "policy versions and reload history", "incidents and escalations",
-                        "policy decision log", "runtime overrides"]
-
     /// Every secret value configured: each secret setting whole, and each key of `CHAT_API_KEYS`.
     public var secrets: [String] {
         var found: [String] = []
@@ -46,7 +43,8 @@ public struct DiagnosticsCollector: Sendable {
     /// The parts, already redacted.
     public func collect() async -> [DiagnosticsPart] {
         var parts: [DiagnosticsPart] = []
-        for (file, path) in [("health.json", "/health"), ("health_database.json", "/health/database"), ("health_ai.json", "/health/ai")] {
+        for (file, path) in [("health.json", "/health"), ("health_database.json", "/health/database"), ("health_ai.json", "/health/ai"),
+                             ("metrics.txt", "/metrics")] {
             guard let fetchHealth else {
                 parts.append(.missing(file, "GET \(path)", healthUnavailableReason))
                 continue
@@ -58,6 +56,7 @@ public struct DiagnosticsCollector: Sendable {
         }
         parts.append(.collected("config.txt", "effective configuration (secrets redacted)", effectiveConfig))
         parts.append(databaseCheck())
+        parts += history()
         parts.append(.collected("server.txt", "server process (database lock)", serverState))
         let versions = await ComponentVersions.collect()
         parts.append(.collected("versions.txt", "versions", versions.map { "\($0.name): \($0.value)" }.joined(separator: "\n") + "\n"))
@@ -90,6 +89,22 @@ public struct DiagnosticsCollector: Sendable {
         }
     }
 
+    /// The operational tables, one file each (``DatabaseInspector/historyTables``).
+    func history() -> [DiagnosticsPart] {
+        let tables = DatabaseInspector.historyTables
+        guard !database.isInMemory else { return tables.map { .missing($0.file, $0.title, "DATABASE_URL is :memory:") } }
+        do {
+            return try DatabaseInspector.history(forFileAt: database.path).map { table, text in
+                switch text {
+                case .success(let text): .collected(table.file, table.title, text)
+                case .failure(let error): .missing(table.file, table.title, "\(error)")
+                }
+            }
+        } catch {
+            return tables.map { .missing($0.file, $0.title, "\(error)") }
+        }
+    }
+
     var serverState: String {
         switch DatabaseLock.probe(database) {
         case .free: "no server holds the database lock (\(DatabaseLock.path(for: database)))\n"
@@ -106,7 +121,6 @@ public struct DiagnosticsCollector: Sendable {
         lines += parts.filter { $0.content != nil }.map { "  \($0.file): \($0.title)" }
         lines += ["", "unavailable:"]
         lines += parts.compactMap { part in part.unavailable.map { "  \(part.file): \(part.title): \($0)" } }
-        lines += later.map { "  \($0): not available in this version" }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -8,7 +8,7 @@ import Storage
 struct DiagnosticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diagnostics",
-        abstract: "Collect health, redacted configuration, database check and versions into one archive.",
+        abstract: "Collect health, metrics, redacted configuration, database check, versions and operational history into one archive.",
         discussion: """
             Works whether or not the server is up. Every secret setting's value is redacted from every file; \
             summary.txt lists what could not be collected and why. Exit status: 0 written, 1 could not write.
