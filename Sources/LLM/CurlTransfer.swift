@@ -15,7 +15,13 @@ final class CurlTransfer {
     private(set) var lastBodyByteAt: ContinuousClock.Instant?
     private var status = 0
     private var headers: [(name: String, value: String)] = []
+    /// The header block is over (a final status's blank line, or the first body byte).
+    private var headComplete = false
     private var headDelivered = false
+    /// ``HTTPRequest/deliversWhole``: head and body are held and handed over when the transfer
+    /// ends, so the waiting task is woken once, not once per part.
+    private let deliversWhole: Bool
+    private var heldBody: [UInt8] = []
     private var bodyBytes = 0
     /// Set by a callback that had to abort the transfer; reported instead of libcurl's write error.
     private(set) var abortReason: LLMError?
@@ -26,6 +32,7 @@ final class CurlTransfer {
         self.continuation = continuation
         self.timeouts = request.timeouts
         self.maxResponseBytes = request.maxResponseBytes
+        self.deliversWhole = request.deliversWhole
         self.startedAt = now
     }
 
@@ -41,7 +48,7 @@ final class CurlTransfer {
             headers.removeAll()
         } else if line.isEmpty {
             if status >= 200 { deliverHead() }
-        } else if !headDelivered, let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+        } else if !headComplete, let colon = line.firstIndex(of: UInt8(ascii: ":")) {
             let name = HeaderBytes.trimmed(line[..<colon]).map(HeaderBytes.lowercased)
             let value = HeaderBytes.trimmed(line[(colon + 1)...])
             headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
@@ -58,7 +65,11 @@ final class CurlTransfer {
             abortReason = .invalidResponse("response body larger than \(maxResponseBytes) bytes")
             return false
         }
-        if !bytes.isEmpty { continuation.yield(.body(Array(bytes))) }
+        if deliversWhole {
+            heldBody.append(contentsOf: bytes)
+        } else if !bytes.isEmpty {
+            continuation.yield(.body(Array(bytes)))
+        }
         return true
     }
 
@@ -82,7 +93,12 @@ final class CurlTransfer {
     }
 
     func end(_ failure: LLMError?) {
-        if let failure { fail(failure) } else { continuation.finish() }
+        if let failure { return fail(failure) }
+        if deliversWhole {
+            yieldHead()
+            if !heldBody.isEmpty { continuation.yield(.body(heldBody)) }
+        }
+        continuation.finish()
     }
 
     func fail(_ error: LLMError) {
@@ -95,6 +111,11 @@ final class CurlTransfer {
     }
 
     private func deliverHead() {
+        headComplete = true
+        if !deliversWhole { yieldHead() }
+    }
+
+    private func yieldHead() {
         guard !headDelivered else { return }
         headDelivered = true
         continuation.yield(.head(HTTPResponseHead(status: status, headers: headers)))

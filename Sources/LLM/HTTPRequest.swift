@@ -17,6 +17,9 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
     /// A response body larger than this fails with `LLMError.invalidResponse`.
     public var maxResponseBytes: Int
     public var userAgent: String?
+    /// Hand over head and body together once the response is complete (one wake-up of the
+    /// waiting task instead of one per part); for replies read whole. Streams leave it false.
+    public var deliversWhole: Bool
 
     public init(
         method: String = "POST",
@@ -25,7 +28,8 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
         body: [UInt8]? = nil,
         timeouts: TransportTimeouts = TransportTimeouts(),
         maxResponseBytes: Int = 8 << 20,
-        userAgent: String? = nil
+        userAgent: String? = nil,
+        deliversWhole: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -34,6 +38,7 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
         self.timeouts = timeouts
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
+        self.deliversWhole = deliversWhole
     }
 
     public var description: String { "\(method) \(url)" }

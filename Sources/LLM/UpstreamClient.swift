@@ -17,7 +17,8 @@ struct UpstreamClient: Sendable {
             body: json,
             timeouts: timeouts,
             maxResponseBytes: maxResponseBytes,
-            userAgent: userAgent
+            userAgent: userAgent,
+            deliversWhole: !stream
         )
     }
 

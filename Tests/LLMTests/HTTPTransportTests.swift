@@ -43,6 +43,28 @@ import TestSupport
         await upstream.stop()
     }
 
+    /// A reply read whole comes as one head and one body, however the server flushed it.
+    @Test func deliversWholeHandsOverHeadAndBodyTogether() async throws {
+        let upstream = try await FakeUpstream.start(replyText: "one two three four")
+        let transport = HTTPTransport(logger: LogCapture().logger)
+        for whole in [false, true] {
+            var request = openAIRequest(upstream, stream: true)  // SSE: flushed event by event
+            request.deliversWhole = whole
+            let parts: [HTTPResponsePart] = try await bounded { [request] in
+                var parts: [HTTPResponsePart] = []
+                for try await part in transport.send(request) { parts.append(part) }
+                return parts
+            }
+            guard case .head(let head)? = parts.first else { Issue.record("no head first"); continue }
+            #expect(head.status == 200)
+            let bodies = parts.dropFirst().compactMap { part -> [UInt8]? in if case .body(let bytes) = part { bytes } else { nil } }
+            #expect(String(decoding: bodies.joined(), as: UTF8.self).hasSuffix("data: [DONE]\n\n"))
+            if whole { #expect(bodies.count == 1) } else { #expect(bodies.count > 1) }
+        }
+        await transport.shutdown()
+        await upstream.stop()
+    }
+
     @Test func runsTransfersConcurrently() async throws {
         let upstream = try await FakeUpstream.start()
         upstream.enqueue(.slowFirstByte(.milliseconds(300)), times: 4)
