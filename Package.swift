@@ -86,6 +86,7 @@ let package = Package(
         .executableTarget(name: "PolicyReloadBench", dependencies: [
             "Policies", "LuaRuntime", "OracleCore", "Storage", .product(name: "Logging", package: "swift-log"),
         ], path: "bench/PolicyReloadBench"),
+        .executableTarget(name: "FakeUpstreamServer", dependencies: ["TestSupport"], path: "bench/FakeUpstreamServer"),
         .executableTarget(name: "GatewayBench", dependencies: [
             "HTTPServer", "LLM", "Operations", "OracleCore", "Policies", "Storage", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),

@@ -9,8 +9,10 @@ fi
 benches=$(swift package describe --type json 2>/dev/null | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
-print(" ".join(t["name"] for t in d["targets"] if t["type"]=="executable" and t["path"].startswith("bench/")))')
+print(" ".join(t["name"] for t in d["targets"] if t["type"]=="executable" and t["path"].startswith("bench/") and t["name"].endswith("Bench")))')
 if [ -z "$benches" ]; then echo "no benchmarks yet"; exit 0; fi
+# GatewayBench starts the fake upstream as a process of its own.
+swift build -c release --product FakeUpstreamServer >/dev/null
 for b in $benches; do
   swift build -c release --product "$b" >/dev/null
   echo "== $b"

@@ -1,5 +1,6 @@
 // GatewayBench: latency Oracle Chat adds in front of an LLM upstream.
-// Starts FakeUpstream and the application (`.live`, real sockets, OPENAI_BASE_URL at the fake),
+// Starts FakeUpstream (as its own process, FakeUpstreamServer) and the application (real
+// sockets, OPENAI_BASE_URL at the fake, assembled as `serve` does),
 // then drives each target with wrk and prints p50/p99, throughput and the latency added over
 // calling the upstream directly with the same conversation.
 //
@@ -42,7 +43,7 @@ guard let wrk = WrkRunner.locate() else {
 }
 
 let question = "What is the answer?", answer = "The answer is forty-two."
-let upstream = try await FakeUpstream.start(replyText: answer, recordsRequests: false)
+let upstream = try UpstreamProcess(reply: answer)
 let stateless = try await BenchGateway.start(upstreamBaseURL: upstream.openAIBaseURL)
 let cached = try await BenchGateway.start(upstreamBaseURL: upstream.openAIBaseURL,
                                           settings: ["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"])
@@ -84,7 +85,7 @@ let selected = targets.filter { target in
 }
 
 print("GatewayBench: \(seconds) s per scenario, wrk \(wrk.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-print("upstream: FakeUpstream (OpenAI wire, non-streaming) in this process; gateway: OracleApplication, LLM_PROVIDER=openai;")
+print("upstream: FakeUpstreamServer (OpenAI wire, non-streaming), own process; gateway: OracleApplication, LLM_PROVIDER=openai;")
 print("sessions hold \(historyMessages) messages of history; `cached` has USE_PERSISTENT_SESSIONS=true at 100 %, `stateless` the defaults")
 var results: [String: WrkResult] = [:]
 for target in selected {
@@ -124,4 +125,4 @@ print("(at `max` the machine is saturated and latency is queueing: 64 connection
 
 await stateless.stop()
 await cached.stop()
-await upstream.stop()
+upstream.stop()
