@@ -15,6 +15,7 @@
 // what the gateway adds to a request when the machine is not saturated.
 //
 // Usage: swift build -c release --product GatewayBench && .build/release/GatewayBench [seconds] [target]
+// (about 4 minutes with the default 5 s per run)
 // (`target`: run only the targets whose name contains it, with their baselines.)
 // Needs `wrk` (bench/run.sh installs it). Prints figures only; nothing here is asserted.
 import Foundation
@@ -87,15 +88,29 @@ let selected = targets.filter { target in
 print("GatewayBench: \(seconds) s per scenario, wrk \(wrk.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 print("upstream: FakeUpstreamServer (OpenAI wire, non-streaming), own process; gateway: OracleApplication, LLM_PROVIDER=openai;")
 print("sessions hold \(historyMessages) messages of history; `cached` has USE_PERSISTENT_SESSIONS=true at 100 %, `stateless` the defaults")
-var results: [String: WrkResult] = [:]
 for target in selected {
     // Warm-up: connection pools, SQLite page cache, the session cache, lazy allocations.
     _ = try wrk.run(url: target.url, paths: target.paths, body: target.body, connections: 8, seconds: 1)
-    for scenario in scenarios {
-        let result = try wrk.run(url: target.url, paths: target.paths, body: target.body,
-                                 connections: scenario.connections, seconds: seconds, rate: scenario.rate)
-        results["\(target.name)|\(scenario.key)"] = result
+}
+/// The paced rows compare small numbers on a noisy shared machine: each runs `pacedRounds`
+/// times, the targets taking turns within a round (so a baseline and its target meet the same
+/// conditions), and the median of the rounds is shown.
+let pacedRounds = 3
+var runs: [String: [WrkResult]] = [:]
+for scenario in scenarios {
+    for _ in 0..<(scenario.rate == nil ? 1 : pacedRounds) {
+        for target in selected {
+            let result = try wrk.run(url: target.url, paths: target.paths, body: target.body,
+                                     connections: scenario.connections, seconds: seconds, rate: scenario.rate)
+            runs["\(target.name)|\(scenario.key)", default: []].append(result)
+        }
     }
+}
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+let results = runs.mapValues { rounds in
+    WrkResult(p50: median(rounds.map(\.p50)), p99: median(rounds.map(\.p99)),
+              requestsPerSecond: rounds.map(\.requestsPerSecond).reduce(0, +) / Double(rounds.count),
+              errors: rounds.map(\.errors).reduce(0, +))
 }
 
 extension String {
@@ -121,7 +136,8 @@ for (name, gateway) in [("cached", cached), ("stateless", stateless)] {
     print("\(name) gateway: cache hits \(stats.hits), misses \(stats.misses), recoveries \(stats.recoveries), stateless messages \(stats.statelessMessages)")
 }
 print("target: added p50 <= 1 ms and added p99 <= 5 ms at 64 connections")
-print("(at `max` the machine is saturated and latency is queueing: 64 connections / req/s; the paced rows are the gateway's own cost)")
+print("(at `max` the machine is saturated and latency is queueing: 64 connections / req/s; the paced rows, medians of \(pacedRounds)")
+print(" rounds, are what the gateway adds to a request when the machine has room)")
 
 await stateless.stop()
 await cached.stop()
