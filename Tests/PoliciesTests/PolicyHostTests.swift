@@ -147,6 +147,18 @@ import Testing
         #expect(await host.decideRollout(PolicyHostFixture.rolloutInput).isFallback == false)
     }
 
+    /// POLICY_INSTRUCTION_BUDGET bounds one call; a policy's tests, which call it thousands of
+    /// times, run under at least the CLI's limits, so lowering the budget rejects no policy.
+    @Test func aLowCallBudgetStillActivatesEveryShippedPolicy() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost(limits: LuaLimits(instructionBudget: 20_000))
+        await host.start()
+        for kind in PolicyKind.allCases {
+            #expect(host.activeVersion(kind) != nil, "\(kind) not active")
+        }
+    }
+
     /// Reloads while evaluations run: every evaluation answers from one version or the other,
     /// never fails, never a fallback.
     @Test func reloadRacesWithConcurrentEvaluation() async throws {
