@@ -94,11 +94,8 @@ public struct DiagnosticsCollector: Sendable {
         let tables = DatabaseInspector.historyTables
         guard !database.isInMemory else { return tables.map { .missing($0.file, $0.title, "DATABASE_URL is :memory:") } }
         do {
-            return try DatabaseInspector.history(forFileAt: database.path).map { table, text in
-                switch text {
-                case .success(let text): .collected(table.file, table.title, text)
-                case .failure(let error): .missing(table.file, table.title, "\(error)")
-                }
+            return try DatabaseInspector.history(forFileAt: database.path).map { table, text, problem in
+                text.map { .collected(table.file, table.title, $0) } ?? .missing(table.file, table.title, problem ?? "not read")
             }
         } catch {
             return tables.map { .missing($0.file, $0.title, "\(error)") }

@@ -38,9 +38,9 @@ extension DatabaseInspector {
     ]
 
     /// Each table's rows as text (a header line, then one line per row, newest first, tabs
-    /// between `column=value` pairs), or why the table could not be read.
+    /// between `column=value` pairs), or why the table could not be read (`problem`).
     public static func history(forFileAt path: String, tables: [HistoryTable] = historyTables)
-        throws(DatabaseOperationError) -> [(table: HistoryTable, text: Result<String, DatabaseOperationError>)] {
+        throws(DatabaseOperationError) -> [(table: HistoryTable, text: String?, problem: String?)] {
         let queue = try openReadOnly(path)
         defer { try? queue.close() }
         return tables.map { spec in
@@ -57,9 +57,9 @@ extension DatabaseInspector {
                     }
                     return lines.joined(separator: "\n") + "\n"
                 }
-                return (spec, .success(text))
+                return (spec, text, nil)
             } catch {
-                return (spec, .failure(.integrityFailed(path: path, problems: ["\(error)"])))
+                return (spec, nil, "cannot read \(spec.table): \((error as? DatabaseError)?.message ?? "\(error)")")
             }
         }
     }
