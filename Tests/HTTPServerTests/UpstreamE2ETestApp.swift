@@ -21,7 +21,7 @@ struct UpstreamApp: Sendable {
     let transport: HTTPTransport
     let provider: ResilientProvider
     let state: ServerState
-    let logs: CapturedLogs
+    let logs: LogCapture
 
     /// Messages of the default tenant's session, oldest first.
     func stored(_ sessionID: String) async throws -> [StoredMessage] {
@@ -51,7 +51,7 @@ func withUpstreamApp(
                       "GEMINI_API_KEY": UpstreamApp.geminiKey, "GEMINI_MODEL": "fake-gemini"]) { $1 }
     }
     values.merge(settings) { $1 }
-    let logs = CapturedLogs()
+    let logs = LogCapture()
     let transport = HTTPTransport(logger: logs.logger)
     var failure: (any Error)?
     do {
@@ -74,39 +74,6 @@ func withUpstreamApp(
     await upstream.stop()
     dir.remove()
     if let failure { throw failure }
-}
-
-/// Every log line, at trace level, with its metadata: tests check that no API key is logged.
-final class CapturedLogs: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in Handler(sink: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    fileprivate func append(_ line: String) {
-        lines.withLock { $0.append(line) }
-    }
-
-    private struct Handler: LogHandler {
-        let sink: CapturedLogs
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            sink.append("\(event.level) \(event.message) \(all)")
-        }
-    }
 }
 
 /// Polls `condition` every 20 ms for up to `timeout`: for effects that land after a response.

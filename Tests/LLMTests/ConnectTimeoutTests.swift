@@ -2,6 +2,7 @@
 import Glibc
 import LLM
 import Testing
+import TestSupport
 
 /// A listener on 127.0.0.1 whose accept queue is full, so new connections hang in the
 /// handshake: the only local way to see a real connect timeout.

@@ -1,5 +1,6 @@
 import LLM
 import Testing
+import TestSupport
 
 @Suite struct LLMConfigurationTests {
     @Test func defaultsMatchTheIssue() {
