@@ -45,7 +45,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "LLM", dependencies: [
-            "CCurl",
+            "CCurl", "OracleCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "LuaRuntime", "Storage", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: [
-            "LLM", "TestSupport",
+            "LLM", "OracleCore", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),

@@ -8,7 +8,7 @@ import Foundation
 /// - `unavailable`: the breaker is open; requests get the fallback reply.
 /// - `offline`: the embedded offline provider answers; no model is configured.
 ///
-/// `last_error` has been through the ``SecretRedactor``; it never holds an API key.
+/// `last_error` has been through the ``Redactor``; it never holds an API key.
 ///
 /// ```swift
 /// let json = try JSONEncoder().encode(provider.health())

@@ -1,3 +1,4 @@
+import OracleCore
 /// Google Gemini through its native API: `POST {base}/v1beta/models/{model}:generateContent`,
 /// and `:streamGenerateContent?alt=sse` for streams.
 ///
@@ -29,7 +30,7 @@ public struct GeminiProvider: LLMProvider {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
         self.client = UpstreamClient(transport: transport, timeouts: timeouts, userAgent: userAgent,
-                                     maxResponseBytes: maxResponseBytes, redactor: SecretRedactor(secrets: [apiKey]))
+                                     maxResponseBytes: maxResponseBytes, redactor: Redactor(secrets: [apiKey]))
     }
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {

@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import OracleCore
 
 /// Everything needed to build the LLM provider stack, with working defaults.
 ///
@@ -38,7 +39,7 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
     }
 
     /// The keys to scrub from every message that leaves the LLM module.
-    public var redactor: SecretRedactor { SecretRedactor(secrets: [geminiAPIKey, openAIAPIKey]) }
+    public var redactor: Redactor { Redactor(secrets: [geminiAPIKey, openAIAPIKey]) }
 
     /// The configured provider inside a ``ResilientProvider``; the offline provider for `.offline`.
     /// A new ``HTTPTransport`` (one driver thread) is made unless one is passed.

@@ -1,3 +1,4 @@
+import OracleCore
 /// Any OpenAI-compatible chat API: OpenAI, OpenRouter (`https://openrouter.ai/api/v1`),
 /// Ollama (`http://localhost:11434/v1`). `POST {base}/chat/completions`, JSON or SSE.
 ///
@@ -28,7 +29,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
         self.client = UpstreamClient(transport: transport, timeouts: timeouts, userAgent: userAgent,
-                                     maxResponseBytes: maxResponseBytes, redactor: SecretRedactor(secrets: [apiKey]))
+                                     maxResponseBytes: maxResponseBytes, redactor: Redactor(secrets: [apiKey]))
     }
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {

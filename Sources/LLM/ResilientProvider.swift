@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import Synchronization
+import OracleCore
 
 /// Wraps any provider with a circuit breaker, retries, a fallback reply, metrics and the
 /// last error for `/health/ai`. This is what the server holds.
@@ -34,7 +35,7 @@ public final class ResilientProvider: LLMProvider {
     let retry: RetryPolicy
     let timing: RetryTiming
     let fallbackText: String?
-    let redactor: SecretRedactor
+    let redactor: Redactor
     let metrics: LLMMetrics
     let logger: Logger
     let record = Mutex(HealthRecord())
@@ -48,7 +49,7 @@ public final class ResilientProvider: LLMProvider {
         retry: RetryPolicy = RetryPolicy(),
         breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
         fallbackText: String? = ResilientProvider.defaultFallbackText,
-        redactor: SecretRedactor = SecretRedactor(secrets: []),
+        redactor: Redactor = Redactor(secrets: []),
         timing: RetryTiming = .live,
         metricsFactory: (any MetricsFactory)? = nil,
         logger: Logger

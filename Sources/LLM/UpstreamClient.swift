@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 
 /// What the HTTP providers share: building requests, reading bodies and turning error
 /// statuses into ``UpstreamError`` with the upstream's retry hint.
@@ -7,7 +8,7 @@ struct UpstreamClient: Sendable {
     let timeouts: TransportTimeouts
     let userAgent: String
     let maxResponseBytes: Int
-    let redactor: SecretRedactor
+    let redactor: Redactor
 
     func post(_ url: String, headers: [(name: String, value: String)], json: [UInt8], stream: Bool) -> HTTPRequest {
         let accept = stream ? "text/event-stream" : "application/json"
@@ -60,9 +61,9 @@ struct UpstreamClient: Sendable {
 /// Reads one response from ``HTTPTransport``; errors come out as ``UpstreamError``.
 struct ResponseBodyReader {
     private var iterator: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator
-    private let redactor: SecretRedactor
+    private let redactor: Redactor
 
-    init(iterator: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator, redactor: SecretRedactor) {
+    init(iterator: AsyncThrowingStream<HTTPResponsePart, any Error>.AsyncIterator, redactor: Redactor) {
         self.iterator = iterator
         self.redactor = redactor
     }

@@ -2,6 +2,7 @@ import Foundation
 import LLM
 import Testing
 import TestSupport
+import OracleCore
 
 /// API keys never reach logs, errors, `/health/ai` or descriptions.
 @Suite struct SecretTests {
@@ -17,9 +18,9 @@ import TestSupport
     }
 
     @Test func redactorRemovesEverySecret() {
-        let redactor = SecretRedactor(secrets: ["abc123", nil, "", "abc123-long"])
-        #expect(redactor.redact("k=abc123-long and abc123") == "k=[REDACTED] and [REDACTED]")
-        #expect(redactor.redact(LLMError.http(status: 401, message: "bad abc123")) == .http(status: 401, message: "bad [REDACTED]"))
+        let redactor = Redactor(secrets: ["abc123", nil, "", "abc123-long"])
+        #expect(redactor.redact("k=abc123-long and abc123") == "k=\(Redactor.mask) and \(Redactor.mask)")
+        #expect(redactor.redact(LLMError.http(status: 401, message: "bad abc123")) == .http(status: 401, message: "bad \(Redactor.mask)"))
     }
 
     @Test(arguments: [LLMConfiguration.ProviderKind.gemini, .openai])
@@ -45,7 +46,7 @@ import TestSupport
         let healthJSON = String(decoding: try JSONEncoder().encode(health), as: UTF8.self)
 
         #expect(errors.count == 3)
-        #expect(health.lastError?.contains(SecretRedactor.mask) == true)
+        #expect(health.lastError?.contains(Redactor.mask) == true)
         #expect(logs.count > 0)
         for text in errors + [healthJSON, logs.text, "\(provider.descriptor)"] {
             #expect(!text.contains(key), "key leaked into: \(text)")
