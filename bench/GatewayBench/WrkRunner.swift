@@ -10,7 +10,7 @@ struct WrkResult {
     var errors: Int
 }
 
-/// Runs `wrk --latency` with a Lua script that POSTs `body` round-robin over `paths`.
+/// Runs `wrk --latency` with a Lua script that POSTs `body` (or GETs, without one) round-robin over `paths`.
 struct WrkRunner {
     let executable: String
     let threads = 2
@@ -25,7 +25,7 @@ struct WrkRunner {
 
     /// `rate`: requests per second over all connections, paced (each connection waits
     /// `connections / rate` seconds after each response); nil sends as fast as answers come.
-    func run(url: String, paths: [String], body: String, connections: Int, seconds: Int, rate: Int? = nil) throws -> WrkResult {
+    func run(url: String, paths: [String], body: String?, connections: Int, seconds: Int, rate: Int? = nil) throws -> WrkResult {
         let script = NSTemporaryDirectory() + "gatewaybench-\(UUID().uuidString.prefix(8)).lua"
         try Self.script(paths: paths, body: body, pauseMilliseconds: rate.map { max(1, connections * 1000 / $0) })
             .write(toFile: script, atomically: true, encoding: .utf8)
@@ -43,14 +43,17 @@ struct WrkRunner {
         return try Self.parse(output)
     }
 
-    static func script(paths: [String], body: String, pauseMilliseconds: Int?) -> String {
+    static func script(paths: [String], body: String?, pauseMilliseconds: Int?) -> String {
         let quoted = paths.map { "\"\($0)\"" }.joined(separator: ", ")
         // A pause drawn around the mean keeps the connections from marching in step.
         let pace = pauseMilliseconds.map { "delay = function() return math.random(\($0 / 2), \($0 * 3 / 2)) end" } ?? ""
+        let request = body.map { """
+            wrk.method = "POST"
+            wrk.body = [==[\($0)]==]
+            wrk.headers["Content-Type"] = "application/json"
+            """ } ?? #"wrk.method = "GET""#
         return """
-        wrk.method = "POST"
-        wrk.body = [==[\(body)]==]
-        wrk.headers["Content-Type"] = "application/json"
+        \(request)
         local paths = { \(quoted) }
         local counter = 0
         request = function()

@@ -15,7 +15,7 @@
 // what the gateway adds to a request when the machine is not saturated.
 //
 // Usage: swift build -c release --product GatewayBench && .build/release/GatewayBench [seconds] [target]
-// (about 4 minutes with the default 5 s per run)
+// (about 5 minutes with the default 5 s per run)
 // (`target`: run only the targets whose name contains it, with their baselines.)
 // Needs `wrk` (bench/run.sh installs it). Prints figures only; nothing here is asserted.
 import Foundation
@@ -64,7 +64,8 @@ struct Target {
     var name: String
     var url: String
     var paths: [String]
-    var body: String
+    /// nil: a GET.
+    var body: String?
     /// The target whose latency this one's is compared with; nil for a baseline.
     var baseline: String?
 }
@@ -79,6 +80,10 @@ let targets = [
            body: messageBody, baseline: "upstream direct, 51 msgs"),
     Target(name: "messages, stateless", url: stateless.baseURL, paths: statelessSessions.map { "/api/v1/sessions/\($0)/messages" },
            body: messageBody, baseline: "upstream direct, 51 msgs"),
+    // The gateway's floor: the HTTP server alone, then with auth and one database read
+    // (GRDB hops to its queue and back), to tell the hand-offs from the work.
+    Target(name: "GET /health/live", url: stateless.baseURL, paths: ["/health/live"], body: nil),
+    Target(name: "GET a session", url: stateless.baseURL, paths: statelessSessions.map { "/api/v1/sessions/\($0)" }, body: nil),
 ]
 let selected = targets.filter { target in
     guard let only else { return true }
