@@ -48,7 +48,8 @@ public struct PolicyWatcher: Service {
 
     struct Fingerprint: Equatable {
         var size: Int
-        var modified: Date
+        /// Modification time in nanoseconds since the epoch.
+        var modified: Int
     }
 
     func fingerprints() -> [String: Fingerprint] {
@@ -58,9 +59,12 @@ public struct PolicyWatcher: Service {
             while let relative = enumerator.nextObject() as? String {
                 guard relative.hasSuffix(".lua") || relative.hasSuffix(".json") else { continue }
                 let path = (root as NSString).appendingPathComponent(relative)
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { continue }
-                result[path] = Fingerprint(size: (attributes[.size] as? Int) ?? 0,
-                                           modified: (attributes[.modificationDate] as? Date) ?? .distantPast)
+                // stat(2) itself: `FileManager.attributesOfItem` also looks up the owner's user and
+                // group names, reading /etc/passwd and /etc/group for every file on every poll.
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                result[path] = Fingerprint(size: Int(info.st_size),
+                                           modified: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec))
             }
         }
         return result

@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+import Policies
+import Testing
+
+@Suite struct PolicyWatcherTests {
+    /// An edit that keeps the file's size (a changed digit) is seen through its modification
+    /// time alone, and the running watcher activates it.
+    @Test func sameSizeEditIsPickedUp() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        let original = try fixture.read(.severity)
+        let watcher = PolicyWatcher(host: host, interval: .milliseconds(20), logger: Logger(label: "test"))
+        let running = Task { try await watcher.run() }
+        defer { running.cancel() }
+        try await Task.sleep(for: .milliseconds(100))
+
+        let edited = original.replacingOccurrences(of: "-- ", with: "--_", options: [], range: original.range(of: "-- "))
+        #expect(edited.utf8.count == original.utf8.count && edited != original)
+        try fixture.write(.severity, edited)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while host.activeHash(.severity) != PolicySource.hash(of: edited), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(host.activeHash(.severity) == PolicySource.hash(of: edited))
+    }
+}
