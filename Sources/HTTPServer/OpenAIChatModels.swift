@@ -1,5 +1,6 @@
 import Foundation
 import LLM
+import OracleCore
 import Sessions
 
 /// `chat.completion`: the non-streaming answer, in OpenAI's shape plus an `oracle` object.
@@ -100,7 +101,7 @@ struct OpenAIOracleInfo: Encodable {
 
 /// What every response and chunk of one call shares.
 struct OpenAICallIdentity: Sendable {
-    var id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    var id = "chatcmpl-" + RandomIdentifier.uuid().replacingOccurrences(of: "-", with: "")
     var created = Int(Date().timeIntervalSince1970)
 
     /// OpenAI's finish reasons; a fallback reply ends normally, a reply cut short by the model's limit is `length`.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OracleCore
 
 extension SQLiteStore {
     public func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
@@ -11,10 +12,11 @@ extension SQLiteStore {
                 throw StorageError.notFound
             }
             let stored = StoredMessage(
-                id: UUID().uuidString.lowercased(), sessionID: sessionID, sequence: next,
+                id: RandomIdentifier.uuid(), sessionID: sessionID, sequence: next,
                 role: message.role, content: message.content, status: message.status,
                 provider: message.provider, model: message.model, usage: message.usage,
                 isFallback: message.isFallback, error: nil, createdAt: Date())
+            let created = StorageDate.text(stored.createdAt)
             try db.cachedStatement(sql: """
                 INSERT INTO messages (id, session_id, tenant_id, seq, role, content, status, provider, model,
                     prompt_tokens, completion_tokens, total_tokens, cached_tokens, is_fallback, created_at)
@@ -22,10 +24,10 @@ extension SQLiteStore {
                 """).execute(arguments: [
                     stored.id, sessionID, tenant, next, stored.role.rawValue, stored.content, stored.status.rawValue,
                     stored.provider, stored.model, stored.usage?.promptTokens, stored.usage?.completionTokens,
-                    stored.usage?.totalTokens, stored.usage?.cachedTokens, stored.isFallback, stored.createdAt,
+                    stored.usage?.totalTokens, stored.usage?.cachedTokens, stored.isFallback, created,
                 ])
             try db.cachedStatement(sql: "UPDATE sessions SET message_count = ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [next, stored.createdAt, sessionID])
+                .execute(arguments: [next, created, sessionID])
             return stored
         }
     }

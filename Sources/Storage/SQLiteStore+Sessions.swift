@@ -1,16 +1,18 @@
 import Foundation
 import GRDB
+import OracleCore
 
 extension SQLiteStore {
     public func createSession(tenant: String, title: String) async throws -> StoredSession {
         let now = Date()
         let session = StoredSession(
-            id: UUID().uuidString.lowercased(), tenantID: tenant, title: title,
+            id: RandomIdentifier.uuid(), tenantID: tenant, title: title,
             createdAt: now, updatedAt: now, messageCount: 0)
+        let created = StorageDate.text(now)
         try await writer.write { db in
             try db.execute(
                 sql: "INSERT INTO sessions (id, tenant_id, title, created_at, updated_at, message_count) VALUES (?, ?, ?, ?, ?, 0)",
-                arguments: [session.id, tenant, title, now, now])
+                arguments: [session.id, tenant, title, created, created])
         }
         return session
     }
