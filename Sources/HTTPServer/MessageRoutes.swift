@@ -34,7 +34,7 @@ struct MessageRoutes {
         do {
             let exchange = try await state.chat.send(sessionID: id, tenant: context.tenant, content: content)
             state.operationStats.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: context.tenant)
-            return try JSONResponse.make(Self.replyBody(exchange, offline: state.provider.descriptor.isOffline))
+            return Self.replyBody(exchange, offline: state.provider.descriptor.isOffline).response()
         } catch {
             state.operationStats.record(.sendMessage, since: started, error: error, tenant: context.tenant)
             guard case ChatError.upstreamFailed(let userMessageID, let reason) = error else { throw error }
@@ -62,8 +62,7 @@ struct MessageRoutes {
                         try await writer.write(SSE.event("delta", ["type": .string("delta"), "text": .string(text)]))
                     case .done(let exchange):
                         stats.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: tenant)
-                        let reply = try JSONResponse.encoder.encode(Self.replyBody(exchange, offline: offline))
-                        try await writer.write(SSE.event("done", json: reply))
+                        try await writer.write(SSE.event("done", json: Data(Self.replyBody(exchange, offline: offline).json())))
                     }
                 }
             } catch let error as ChatError {

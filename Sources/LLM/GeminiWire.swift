@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 
 /// Gemini `generateContent` JSON, request and response.
 enum GeminiWire {

@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 
 /// OpenAI `chat/completions` JSON, request and response (also spoken by OpenRouter and Ollama).
 enum OpenAIWire {

@@ -16,7 +16,7 @@ extension SQLiteStore {
                 role: message.role, content: message.content, status: message.status,
                 provider: message.provider, model: message.model, usage: message.usage,
                 isFallback: message.isFallback, error: nil, createdAt: Date())
-            let created = StorageDate.text(stored.createdAt)
+            let created = UTCTimestamp.sqlite(stored.createdAt)
             try db.cachedStatement(sql: """
                 INSERT INTO messages (id, session_id, tenant_id, seq, role, content, status, provider, model,
                     prompt_tokens, completion_tokens, total_tokens, cached_tokens, is_fallback, created_at)

@@ -8,7 +8,7 @@ extension SQLiteStore {
         let session = StoredSession(
             id: RandomIdentifier.uuid(), tenantID: tenant, title: title,
             createdAt: now, updatedAt: now, messageCount: 0)
-        let created = StorageDate.text(now)
+        let created = UTCTimestamp.sqlite(now)
         try await writer.write { db in
             try db.execute(
                 sql: "INSERT INTO sessions (id, tenant_id, title, created_at, updated_at, message_count) VALUES (?, ?, ?, ?, ?, 0)",

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-@testable import Storage
+import OracleCore
 import Testing
 
-/// Dates written by `StorageDate` must be the text GRDB writes for the same `Date`, or rows
+/// Dates the store writes (`UTCTimestamp.sqlite`) must be the text GRDB writes for the same `Date`, or rows
 /// written before and after would sort and compare differently.
 @Suite struct StorageDateTests {
     @Test func matchesGRDBsText() throws {
@@ -16,13 +16,13 @@ import Testing
         }
         for date in dates {
             let grdb = try #require(String.fromDatabaseValue(date.databaseValue))
-            #expect(StorageDate.text(date) == grdb, "\(date.timeIntervalSince1970)")
+            #expect(UTCTimestamp.sqlite(date) == grdb, "\(date.timeIntervalSince1970)")
         }
     }
 
     @Test func readsBackAsTheNearestMillisecond() throws {
         let date = Date(timeIntervalSince1970: 1_795_000_000.123_9)
-        let read = try #require(Date.fromDatabaseValue(StorageDate.text(date).databaseValue))
+        let read = try #require(Date.fromDatabaseValue(UTCTimestamp.sqlite(date).databaseValue))
         #expect(abs(read.timeIntervalSince1970 - 1_795_000_000.124) < 0.000_1)
     }
 }

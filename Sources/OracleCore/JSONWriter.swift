@@ -1,9 +1,8 @@
-/// Writes the JSON of an upstream request straight into bytes.
-///
-/// Every message sends the whole conversation upstream, so this runs for each turn of it on
-/// every call; `JSONEncoder` spent more there than the rest of the provider call. Strings are
-/// escaped as RFC 8259 requires (`"`, `\` and the control characters); everything else is
-/// written as UTF-8.
+/// Writes JSON straight into bytes, for the bodies written on every message: the upstream
+/// request (the whole conversation, each turn of it on every call) and the reply to a sent
+/// message. `JSONEncoder` spent more on the first than the rest of the provider call, and a
+/// visible share of the gateway's CPU on the second. Strings are escaped as RFC 8259 requires
+/// (`"`, `\` and the control characters); everything else is written as UTF-8.
 ///
 /// ```swift
 /// var json = JSONWriter()
@@ -13,29 +12,29 @@
 /// }
 /// // json.bytes == Array(#"{"model":"gpt-4o","stream":false}"#.utf8)
 /// ```
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
     /// Per open object or array: whether it has a member yet (a comma goes before the next).
     private var hasMember: [Bool] = []
 
-    init(capacity: Int = 1024) {
+    public init(capacity: Int = 1024) {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func object(_ body: (inout JSONWriter) -> Void) {
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "{"))
         body(&self)
         close(UInt8(ascii: "}"))
     }
 
-    mutating func array(_ body: (inout JSONWriter) -> Void) {
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "["))
         body(&self)
         close(UInt8(ascii: "]"))
     }
 
     /// `"name":` and its value, inside an object.
-    mutating func field(_ name: String, _ value: (inout JSONWriter) -> Void) {
+    public mutating func field(_ name: String, _ value: (inout JSONWriter) -> Void) {
         separate()
         appendString(name)
         bytes.append(UInt8(ascii: ":"))
@@ -43,18 +42,18 @@ struct JSONWriter {
     }
 
     /// An element of an array; members of objects go through ``field(_:_:)``.
-    mutating func element(_ value: (inout JSONWriter) -> Void) {
+    public mutating func element(_ value: (inout JSONWriter) -> Void) {
         separate()
         value(&self)
     }
 
-    mutating func string(_ text: String) { appendString(text) }
-    mutating func bool(_ flag: Bool) { bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
-    mutating func integer(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
+    public mutating func string(_ text: String) { appendString(text) }
+    public mutating func bool(_ flag: Bool) { bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
+    public mutating func integer(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
 
     /// A finite number (`description` is the shortest form that reads back the same, valid JSON);
     /// NaN and infinities, which JSON cannot hold, are written as `null`.
-    mutating func number(_ number: Double) {
+    public mutating func number(_ number: Double) {
         bytes.append(contentsOf: (number.isFinite ? number.description : "null").utf8)
     }
 
@@ -83,6 +82,8 @@ struct JSONWriter {
             case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
             case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
                 bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
