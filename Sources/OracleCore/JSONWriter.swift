@@ -12,85 +12,103 @@
 /// }
 /// // json.bytes == Array(#"{"model":"gpt-4o","stream":false}"#.utf8)
 /// ```
+///
+/// Its callers are in other modules: the methods are `@inlinable`, so the closures of
+/// `object`/`field` inline into them instead of being called through the module boundary.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    public var bytes: [UInt8] { storage }
+    @usableFromInline var storage: [UInt8] = []
     /// Per open object or array: whether it has a member yet (a comma goes before the next).
-    private var hasMember: [Bool] = []
+    @usableFromInline var hasMember: [Bool] = []
 
-    public init(capacity: Int = 1024) {
-        bytes.reserveCapacity(capacity)
+    @inlinable public init(capacity: Int = 1024) {
+        storage.reserveCapacity(capacity)
     }
 
-    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func object(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "{"))
         body(&self)
         close(UInt8(ascii: "}"))
     }
 
-    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func array(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "["))
         body(&self)
         close(UInt8(ascii: "]"))
     }
 
     /// `"name":` and its value, inside an object.
-    public mutating func field(_ name: String, _ value: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func field(_ name: String, _ value: (inout JSONWriter) -> Void) {
         separate()
         appendString(name)
-        bytes.append(UInt8(ascii: ":"))
+        storage.append(UInt8(ascii: ":"))
         value(&self)
     }
 
     /// An element of an array; members of objects go through ``field(_:_:)``.
-    public mutating func element(_ value: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func element(_ value: (inout JSONWriter) -> Void) {
         separate()
         value(&self)
     }
 
-    public mutating func string(_ text: String) { appendString(text) }
-    public mutating func bool(_ flag: Bool) { bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
-    public mutating func integer(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
+    @inlinable public mutating func string(_ text: String) { appendString(text) }
+    @inlinable public mutating func bool(_ flag: Bool) { storage.append(contentsOf: (flag ? "true" : "false").utf8) }
+    @inlinable public mutating func integer(_ number: Int) { storage.append(contentsOf: String(number).utf8) }
 
     /// A finite number (`description` is the shortest form that reads back the same, valid JSON);
     /// NaN and infinities, which JSON cannot hold, are written as `null`.
-    public mutating func number(_ number: Double) {
-        bytes.append(contentsOf: (number.isFinite ? number.description : "null").utf8)
+    @inlinable public mutating func number(_ number: Double) {
+        storage.append(contentsOf: (number.isFinite ? number.description : "null").utf8)
     }
 
-    private mutating func open(_ bracket: UInt8) {
-        bytes.append(bracket)
+    @inlinable mutating func open(_ bracket: UInt8) {
+        storage.append(bracket)
         hasMember.append(false)
     }
 
-    private mutating func close(_ bracket: UInt8) {
+    @inlinable mutating func close(_ bracket: UInt8) {
         hasMember.removeLast()
-        bytes.append(bracket)
+        storage.append(bracket)
     }
 
-    private mutating func separate() {
+    @inlinable mutating func separate() {
         guard let last = hasMember.indices.last else { return }
-        if hasMember[last] { bytes.append(UInt8(ascii: ",")) }
+        if hasMember[last] { storage.append(UInt8(ascii: ",")) }
         hasMember[last] = true
     }
 
-    private mutating func appendString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: bytes.append(byte)
+    @inlinable mutating func appendString(_ text: String) {
+        storage.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            // Runs that need no escaping (nearly all text) are copied whole.
+            var start = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                storage.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                appendEscaped(byte)
+                start = index + 1
             }
+            storage.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
-        bytes.append(UInt8(ascii: "\""))
+        storage.append(UInt8(ascii: "\""))
+    }
+
+    @inlinable mutating func appendEscaped(_ byte: UInt8) {
+        let backslash = UInt8(ascii: "\\")
+        switch byte {
+        case UInt8(ascii: "\""): storage.append(contentsOf: [backslash, UInt8(ascii: "\"")])
+        case backslash: storage.append(contentsOf: [backslash, backslash])
+        case 0x0A: storage.append(contentsOf: [backslash, UInt8(ascii: "n")])
+        case 0x0D: storage.append(contentsOf: [backslash, UInt8(ascii: "r")])
+        case 0x09: storage.append(contentsOf: [backslash, UInt8(ascii: "t")])
+        case 0x08: storage.append(contentsOf: [backslash, UInt8(ascii: "b")])
+        case 0x0C: storage.append(contentsOf: [backslash, UInt8(ascii: "f")])
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            storage.append(contentsOf: [backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                        hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0F)]])
+        }
     }
 }
