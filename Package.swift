@@ -98,7 +98,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/TestSupport"),
-        .testTarget(name: "OracleCoreTests", dependencies: ["OracleCore"]),
+        .testTarget(name: "OracleCoreTests", dependencies: ["OracleCore", "TestSupport"]),
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(name: "StorageTests", dependencies: [
             "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),

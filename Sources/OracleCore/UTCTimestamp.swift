@@ -12,20 +12,24 @@ import Foundation
 /// UTCTimestamp.iso8601(date)   // "2026-11-22T21:10:00.123Z"
 /// ```
 public enum UTCTimestamp {
-    /// `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores a `Date`: to the nearest millisecond, like its formatter.
+    /// `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores a `Date`: to the nearest millisecond since
+    /// 1970, like its formatter.
     public static func sqlite(_ date: Date) -> String {
-        text(date, separator: " ", suffix: nil, rounding: .toNearestOrAwayFromZero)
+        text(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()), separator: " ", suffix: nil)
     }
 
     /// `yyyy-MM-ddTHH:mm:ss.SSSZ`, as `Date.ISO8601FormatStyle(includingFractionalSeconds: true)`
-    /// writes it: milliseconds rounded down, like that style.
+    /// writes it: like that style, the fraction of the second since the reference date, cut to
+    /// milliseconds (computed from 1970 instead, one date in ~5000 lands on the next millisecond).
     public static func iso8601(_ date: Date) -> String {
-        text(date, separator: "T", suffix: "Z", rounding: .down)
+        let sinceReference = date.timeIntervalSinceReferenceDate
+        let second = sinceReference.rounded(.down)
+        let milliseconds = (Int64(second) + Int64(Date.timeIntervalBetween1970AndReferenceDate)) * 1000
+            + Int64((sinceReference - second) * 1000)
+        return text(milliseconds: milliseconds, separator: "T", suffix: "Z")
     }
 
-    private static func text(_ date: Date, separator: Character, suffix: Character?,
-                             rounding: FloatingPointRoundingRule) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(rounding))
+    private static func text(milliseconds: Int64, separator: Character, suffix: Character?) -> String {
         var (seconds, millis) = milliseconds.quotientAndRemainder(dividingBy: 1000)
         if millis < 0 { seconds -= 1; millis += 1000 }
         var time = time_t(seconds)
