@@ -8,6 +8,17 @@ struct WrkResult {
     var requestsPerSecond: Double
     /// Non-2xx answers plus socket errors: a run with errors measured something else.
     var errors: Int
+    /// CPU seconds this process (the gateways) spent per request during the run; nil when the
+    /// run did not go through a gateway. Steadier than latency on a shared machine.
+    var gatewayCPUPerRequest: Double? = nil
+}
+
+/// User plus system CPU seconds this process has used.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// Runs `wrk --latency` with a Lua script that POSTs `body` (or GETs, without one) round-robin over `paths`.

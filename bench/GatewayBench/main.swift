@@ -14,6 +14,10 @@
 // and latency is mostly queueing), then 64 connections paced to a fixed offered load, which is
 // what the gateway adds to a request when the machine is not saturated.
 //
+// Each row through a gateway also shows the gateway's CPU per request (getrusage of this
+// process, which holds the gateways only): on a shared 2-core machine it moves far less run to
+// run than latency, so it shows what a change to the request path costs or saves.
+//
 // Usage: swift build -c release --product GatewayBench && .build/release/GatewayBench [seconds] [target]
 // (about 5 minutes with the default 5 s per run)
 // (`target`: run only the targets whose name contains it, with their baselines.)
@@ -105,8 +109,12 @@ var runs: [String: [WrkResult]] = [:]
 for scenario in scenarios {
     for _ in 0..<(scenario.rate == nil ? 1 : pacedRounds) {
         for target in selected {
-            let result = try wrk.run(url: target.url, paths: target.paths, body: target.body,
+            let cpuBefore = processCPUSeconds()
+            var result = try wrk.run(url: target.url, paths: target.paths, body: target.body,
                                      connections: scenario.connections, seconds: seconds, rate: scenario.rate)
+            if target.url != upstream.openAIBaseURL, result.requestsPerSecond > 0 {
+                result.gatewayCPUPerRequest = (processCPUSeconds() - cpuBefore) / (result.requestsPerSecond * Double(seconds))
+            }
             runs["\(target.name)|\(scenario.key)", default: []].append(result)
         }
     }
@@ -115,7 +123,9 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let results = runs.mapValues { rounds in
     WrkResult(p50: median(rounds.map(\.p50)), p99: median(rounds.map(\.p99)),
               requestsPerSecond: rounds.map(\.requestsPerSecond).reduce(0, +) / Double(rounds.count),
-              errors: rounds.map(\.errors).reduce(0, +))
+              errors: rounds.map(\.errors).reduce(0, +),
+              gatewayCPUPerRequest: rounds.compactMap(\.gatewayCPUPerRequest).isEmpty
+                  ? nil : median(rounds.compactMap(\.gatewayCPUPerRequest)))
 }
 
 extension String {
@@ -124,7 +134,7 @@ extension String {
 }
 func ms(_ value: Double) -> String { String(format: "%8.3f", value * 1000) }
 print("")
-print("target".padded(to: 26) + "conns (load)  p50 ms   p99 ms      req/s   errors   +p50 ms  +p99 ms")
+print("target".padded(to: 26) + "conns (load)  p50 ms   p99 ms      req/s   errors   +p50 ms  +p99 ms  gateway CPU us/req")
 for target in selected {
     for scenario in scenarios {
         guard let result = results["\(target.name)|\(scenario.key)"] else { continue }
@@ -133,7 +143,8 @@ for target in selected {
             added = "\(ms(result.p50 - base.p50)) \(ms(result.p99 - base.p99))"
         }
         print(target.name.padded(to: 24) + scenario.label.leftPadded(to: 14) + " \(ms(result.p50)) \(ms(result.p99)) "
-              + String(format: "%10.0f %8d", result.requestsPerSecond, result.errors) + "  \(added)")
+              + String(format: "%10.0f %8d", result.requestsPerSecond, result.errors) + "  \(added)"
+              + (result.gatewayCPUPerRequest.map { String(format: "  %8.0f", $0 * 1e6) } ?? ""))
     }
 }
 for (name, gateway) in [("cached", cached), ("stateless", stateless)] {
@@ -141,6 +152,8 @@ for (name, gateway) in [("cached", cached), ("stateless", stateless)] {
     print("\(name) gateway: cache hits \(stats.hits), misses \(stats.misses), recoveries \(stats.recoveries), stateless messages \(stats.statelessMessages)")
 }
 print("target: added p50 <= 1 ms and added p99 <= 5 ms at 64 connections")
+print("(gateway CPU: user + system CPU of this process, which runs both gateways, per request of the run; the upstream")
+print(" and wrk run in processes of their own)")
 print("(at `max` the machine is saturated and latency is queueing: 64 connections / req/s; the paced rows, medians of \(pacedRounds)")
 print(" rounds, are what the gateway adds to a request when the machine has room)")
 
