@@ -6,19 +6,25 @@ import ServiceLifecycle
 ///
 /// Polls file sizes and modification times every `interval` (default 100 ms): cheap, works on
 /// every file system and editor save strategy, and keeps change-to-active well under 250 ms.
+///
+/// The files are first looked at when the watcher is made, before the host loads them: a file
+/// edited while the server starts is then seen as changed on the first poll (and found
+/// `unchanged` if the host already loaded the edit), never missed.
 public struct PolicyWatcher: Service {
     let host: PolicyHost
     let interval: Duration
     let logger: Logger
+    private let baseline: [String: Fingerprint]
 
     public init(host: PolicyHost, interval: Duration = .milliseconds(100), logger: Logger) {
         self.host = host
         self.interval = interval
         self.logger = logger
+        self.baseline = Self.fingerprints(of: [host.configuration.policiesDirectory, host.configuration.luaDirectory])
     }
 
     public func run() async throws {
-        var known = fingerprints()
+        var known = baseline
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
             let current = fingerprints()
@@ -53,8 +59,12 @@ public struct PolicyWatcher: Service {
     }
 
     func fingerprints() -> [String: Fingerprint] {
+        Self.fingerprints(of: [host.configuration.policiesDirectory, host.configuration.luaDirectory])
+    }
+
+    static func fingerprints(of roots: [String]) -> [String: Fingerprint] {
         var result: [String: Fingerprint] = [:]
-        for root in [host.configuration.policiesDirectory, host.configuration.luaDirectory] {
+        for root in roots {
             guard let enumerator = FileManager.default.enumerator(atPath: root) else { continue }
             while let relative = enumerator.nextObject() as? String {
                 guard relative.hasSuffix(".lua") || relative.hasSuffix(".json") else { continue }

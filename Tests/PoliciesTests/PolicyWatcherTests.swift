@@ -12,10 +12,11 @@ import Testing
         let host = fixture.makeHost()
         await host.start()
         let original = try fixture.read(.severity)
+        // Made before the edit: it compares with the files as they were then, however late its
+        // task first runs (under a loaded test run, later than any fixed sleep).
         let watcher = PolicyWatcher(host: host, interval: .milliseconds(20), logger: Logger(label: "test"))
         let running = Task { try await watcher.run() }
         defer { running.cancel() }
-        try await Task.sleep(for: .milliseconds(100))
 
         let edited = original.replacingOccurrences(of: "-- ", with: "--_", options: [], range: original.range(of: "-- "))
         #expect(edited.utf8.count == original.utf8.count && edited != original)
