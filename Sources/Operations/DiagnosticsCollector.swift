@@ -5,8 +5,8 @@ import Storage
 /// Collects what the seeds' `collect_diagnostics.sh` gathered — health, metrics, effective
 /// configuration, database check, versions — and the operational history in the database
 /// (policy versions and decisions, overrides and their audit, incidents, notifications) into
-/// one folder, with every configured secret redacted from every file. Works whether or not the server is up; `summary.txt` says which
-/// parts are missing and why.
+/// one folder, with every configured secret redacted from every file. Works whether or not
+/// the server is up; `summary.txt` says which parts are missing and why.
 ///
 /// ```swift
 /// let collector = DiagnosticsCollector(values: loaded.values, database: location, fetchHealth: probe)

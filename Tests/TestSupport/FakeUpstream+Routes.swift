@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OracleCore
 
 /// The two wire formats and the faults, as ``FakeUpstream`` plays them.
 extension StateBox {
@@ -173,21 +174,11 @@ extension StateBox {
         #"{"id":"chatcmpl-fake","object":"chat.completion","model":"fake-gpt","choices":[{"index":0,"message":{"role":"assistant","content":\#(quoted(text))},"finish_reason":"stop"}],"usage":\#(openAIUsage(usage))}"#
     }
 
-    /// `text` as a JSON string literal.
+    /// `text` as a JSON string literal (escaped by OracleCore's JSONWriter, as the product's bodies are).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var json = JSONWriter(capacity: text.utf8.count + 8)
+        json.string(text)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     private static let streamTrue = Array(#""stream":true"#.utf8)
