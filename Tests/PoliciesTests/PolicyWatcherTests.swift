@@ -21,10 +21,14 @@ import Testing
         let edited = original.replacingOccurrences(of: "-- ", with: "--_", options: [], range: original.range(of: "-- "))
         #expect(edited.utf8.count == original.utf8.count && edited != original)
         try fixture.write(.severity, edited)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while host.activeHash(.severity) != PolicySource.hash(of: edited), ContinuousClock.now < deadline {
+        // Waits until the edit is active or rejected. Activation runs the policy's tests, which
+        // in a full parallel test run on two cores took over 10 s; the bound only stops a hang.
+        let hash = PolicySource.hash(of: edited)
+        let deadline = ContinuousClock.now + .seconds(120)
+        while host.activeHash(.severity) != hash, host.failure(.severity)?.hash != hash, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(host.activeHash(.severity) == PolicySource.hash(of: edited))
+        #expect(host.failure(.severity) == nil)
+        #expect(host.activeHash(.severity) == hash)
     }
 }
