@@ -5,6 +5,7 @@ import Storage
 struct ContextPlan: Sendable {
     enum Path: Sendable { case cached, stateless }
     var sessionID: String
+    var tenant: String
     var path: Path
     /// History turns up to and including the user's new message, trimmed to `limits`.
     var history: [ChatTurn]
@@ -13,40 +14,46 @@ struct ContextPlan: Sendable {
 }
 
 extension ChatService {
-    /// The context for a stored user message: from the cache (hit), rebuilt from SQLite into the
-    /// cache (recovery), or rebuilt from SQLite for this message only (stateless).
-    func contextPlan(for user: StoredMessage, tenant: String) async throws -> ContextPlan {
+    /// The context for a new user message (not stored yet): from the cache (hit), rebuilt from
+    /// SQLite into the cache (recovery), or rebuilt from SQLite for this message only
+    /// (stateless). Throws ``ChatError/sessionNotFound`` before anything is sent upstream when
+    /// the session does not exist for this tenant; a hit proves it does, so it reads nothing.
+    func contextPlan(sessionID: String, tenant: String, content: String) async throws -> ContextPlan {
         let live = cache.live.sessions
         let limits = live.contextLimits
-        guard await cache.rollout.isEnabled(sessionID: user.sessionID, tenant: tenant) else {
+        let question = ChatTurn(role: .user, content: content)
+        let plan = { (path: ContextPlan.Path, history: [ChatTurn]) -> ContextPlan in
+            let turns = ContextWindow.trim(history + [question], to: limits)
+            return ContextPlan(sessionID: sessionID, tenant: tenant, path: path, history: turns, limits: limits,
+                               request: CompletionRequest(messages: self.context(turns)))
+        }
+        guard await cache.rollout.isEnabled(sessionID: sessionID, tenant: tenant) else {
             // Outside the rollout (now): whatever was cached for it may go stale.
-            cache.invalidate(user.sessionID)
+            cache.invalidate(sessionID)
+            let history = try await storedHistory(sessionID: sessionID, tenant: tenant, limits: limits)
             cache.countStateless()
-            return try await statelessPlan(for: user, tenant: tenant, limits: limits)
+            return plan(.stateless, history)
         }
-        let userTurn = ContextWindow.turn(user)
-        if let cached = cache.lookup(user.sessionID, limits: limits) {
-            return plan(user.sessionID, .cached, ContextWindow.trim(cached + [userTurn], to: limits), limits)
+        if let cached = cache.lookup(sessionID, tenant: tenant, limits: limits) {
+            return plan(.cached, cached)
         }
-        if user.sequence == 1 {
+        guard let session = try await store.session(id: sessionID, tenant: tenant) else { throw ChatError.sessionNotFound }
+        if session.messageCount == 0 {
             // A new session has no history to recover.
-            return plan(user.sessionID, .cached, [userTurn], limits)
+            return plan(.cached, [])
         }
         if live.enableRecovery, let recovered = await cache.recover(
-            sessionID: user.sessionID, tenant: tenant, limits: limits, timeoutSeconds: live.recoveryTimeoutSeconds) {
-            return plan(user.sessionID, .cached, recovered, limits)
+            sessionID: sessionID, tenant: tenant, limits: limits, timeoutSeconds: live.recoveryTimeoutSeconds) {
+            return plan(.cached, recovered)
         }
-        return try await statelessPlan(for: user, tenant: tenant, limits: limits)
+        return plan(.stateless, try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits))
     }
 
-    private func statelessPlan(for user: StoredMessage, tenant: String, limits: ContextLimits) async throws -> ContextPlan {
-        let history = try await ContextWindow.history(store: store, sessionID: user.sessionID, tenant: tenant, limits: limits)
-        return plan(user.sessionID, .stateless, history, limits)
-    }
-
-    private func plan(_ sessionID: String, _ path: ContextPlan.Path, _ history: [ChatTurn], _ limits: ContextLimits) -> ContextPlan {
-        ContextPlan(sessionID: sessionID, path: path, history: history, limits: limits,
-                    request: CompletionRequest(messages: context(history)))
+    /// The stored history of an existing session (no read of messages for an empty one).
+    private func storedHistory(sessionID: String, tenant: String, limits: ContextLimits) async throws -> [ChatTurn] {
+        guard let session = try await store.session(id: sessionID, tenant: tenant) else { throw ChatError.sessionNotFound }
+        guard session.messageCount > 0 else { return [] }
+        return try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits)
     }
 
     /// The turns sent upstream: the system prompt, then the history.
@@ -64,6 +71,6 @@ extension ChatService {
     func commit(_ plan: ContextPlan, reply: StoredMessage) {
         guard plan.path == .cached else { return }
         let turns = ContextWindow.belongs(reply) ? plan.history + [ContextWindow.turn(reply)] : plan.history
-        cache.commit(plan.sessionID, turns: ContextWindow.trim(turns, to: plan.limits), limits: plan.limits)
+        cache.commit(plan.sessionID, tenant: plan.tenant, turns: ContextWindow.trim(turns, to: plan.limits), limits: plan.limits)
     }
 }

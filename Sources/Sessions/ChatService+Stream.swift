@@ -11,7 +11,8 @@ extension ChatService {
         await locks.acquire(sessionID)
         let prepared: (StoredMessage, ContextPlan)
         do {
-            prepared = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
+            let plan = try await contextPlan(sessionID: sessionID, tenant: tenant, content: content)
+            prepared = (try await append([NewMessage(role: .user, content: content)], plan)[0], plan)
         } catch {
             locks.release(sessionID)
             throw error

@@ -5,10 +5,12 @@ import Storage
 
 /// Sends a user's message in a session and stores the exchange.
 ///
-/// The user's message is stored (durably) before the provider is called, so it is never lost.
-/// When the provider fails, the message stays recorded with status `failed` and the error,
-/// and no assistant message is written. A reply is stored in one transaction once complete;
-/// a stream cut short is stored with status `incomplete`.
+/// A reply answered whole is stored with its question in one transaction once the provider has
+/// answered, so nothing is acknowledged before it is durable and no question is ever left
+/// without its outcome; when the provider fails, the question alone is stored with status
+/// `failed` and the error. A streamed reply stores the question before the stream starts (its
+/// id is the stream's first fact) and the reply when the stream ends; a stream cut short is
+/// stored with status `incomplete`.
 ///
 /// Messages to one session are handled one at a time, in arrival order (a stream holds its
 /// session until it ends). Through the ``SessionCache``, sessions that `rollout.lua` enables take
@@ -41,50 +43,50 @@ public final class ChatService: Sendable {
         self.logger = logger
     }
 
-    /// Stores the user's message, asks the provider, stores and returns the reply.
+    /// Asks the provider, then stores the user's message and the reply together and returns them.
     public func send(sessionID: String, tenant: String, content: String) async throws -> ChatExchange {
-        try await locks.withLock(sessionID) {
-            let (userMessage, plan) = try await prepare(sessionID: sessionID, tenant: tenant, content: content)
+        let arrived = Date()
+        return try await locks.withLock(sessionID) {
+            let plan = try await contextPlan(sessionID: sessionID, tenant: tenant, content: content)
+            let question = NewMessage(role: .user, content: content, createdAt: arrived)
             let completion: Completion
             do {
                 completion = try await provider.complete(plan.request)
             } catch {
-                throw await recordFailure(of: userMessage, plan: plan, error: error)
+                throw await recordFailure(of: question, plan: plan, error: error)
             }
-            let reply: StoredMessage
-            do {
-                reply = try await store.appendMessage(
-                    Self.assistantMessage(completion, status: .complete), sessionID: sessionID, tenant: tenant)
-            } catch {
-                // The user message is stored without its reply: only a rebuild knows the context now.
-                cache.invalidate(sessionID)
-                throw error
-            }
-            commit(plan, reply: reply)
-            return ChatExchange(userMessage: userMessage, reply: reply, completion: completion)
+            let stored = try await append([question, Self.assistantMessage(completion, status: .complete)], plan)
+            commit(plan, reply: stored[1])
+            return ChatExchange(userMessage: stored[0], reply: stored[1], completion: completion)
         }
     }
 
-    func prepare(sessionID: String, tenant: String, content: String) async throws -> (StoredMessage, ContextPlan) {
-        let userMessage: StoredMessage
+    /// Appends to the plan's session; a session gone meanwhile (deleted while the provider
+    /// answered) is `sessionNotFound`, and its cache entry goes with it.
+    func append(_ messages: [NewMessage], _ plan: ContextPlan) async throws -> [StoredMessage] {
         do {
-            userMessage = try await store.appendMessage(
-                NewMessage(role: .user, content: content), sessionID: sessionID, tenant: tenant)
+            return try await store.appendMessages(messages, sessionID: plan.sessionID, tenant: plan.tenant)
         } catch StorageError.notFound {
+            cache.invalidate(plan.sessionID)
             throw ChatError.sessionNotFound
         }
-        return (userMessage, try await contextPlan(for: userMessage, tenant: tenant))
     }
 
-    /// After a failed call: the user message is marked failed, so it leaves the context and the
-    /// cached turns stay right as they were. If even that write fails, the entry is dropped.
-    func recordFailure(of userMessage: StoredMessage, plan: ContextPlan, error: any Error) async -> ChatError {
+    /// After a failed call: the question is stored marked failed, so it stays out of the
+    /// context and the cached turns stay right as they were. Returns the error to throw: the
+    /// provider's, or the store's when even that write failed (then nothing was stored).
+    func recordFailure(of question: NewMessage, plan: ContextPlan, error: any Error) async -> any Error {
         let reason = "\(error)"
-        let store = self.store
-        let marked = await Task.detached { (try? await store.markReplyFailed(messageID: userMessage.id, error: reason)) != nil }.value
-        if !marked { cache.invalidate(userMessage.sessionID) }
-        logger.debug("chat reply failed", metadata: ["session.id": "\(userMessage.sessionID)", "error": "\(reason)"])
-        return ChatError.upstreamFailed(userMessageID: userMessage.id, reason: reason)
+        logger.debug("chat reply failed", metadata: ["session.id": "\(plan.sessionID)", "error": "\(reason)"])
+        var failed = question
+        failed.status = .failed
+        failed.error = reason
+        do {
+            let stored = try await append([failed], plan)
+            return ChatError.upstreamFailed(userMessageID: stored[0].id, reason: reason)
+        } catch {
+            return error
+        }
     }
 
     static func assistantMessage(_ completion: Completion, status: MessageStatus) -> NewMessage {

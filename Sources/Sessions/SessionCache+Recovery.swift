@@ -43,7 +43,7 @@ extension SessionCache {
             guard !contains(sessionID) else { return false }
             let turns = try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits)
             guard !turns.isEmpty else { return false }
-            commit(sessionID, turns: turns, limits: limits)
+            commit(sessionID, tenant: tenant, turns: turns, limits: limits)
             return true
         }
     }

@@ -71,11 +71,12 @@ public final class SessionCache: Sendable {
         }
     }
 
-    /// The cached history turns (counted as a hit), or nil (counted as a miss).
-    func lookup(_ sessionID: String, limits: ContextLimits) -> [ChatTurn]? {
+    /// The cached history turns (counted as a hit), or nil (counted as a miss). A hit also
+    /// proves the session exists for `tenant` (entries go when sessions are deleted).
+    func lookup(_ sessionID: String, tenant: String, limits: ContextLimits) -> [ChatTurn]? {
         let now = clock()
         let turns = state.withLock { state -> [ChatTurn]? in
-            let turns = state.core.lookup(sessionID, limits: limits, now: now)
+            let turns = state.core.lookup(sessionID, tenant: tenant, limits: limits, now: now)
             if turns == nil { state.stats.misses += 1 } else { state.stats.hits += 1 }
             return turns
         }
@@ -85,14 +86,14 @@ public final class SessionCache: Sendable {
 
     /// Stores a session's turns after its exchange was stored; beyond capacity the least
     /// recently used sessions are evicted.
-    public func commit(_ sessionID: String, turns: [ChatTurn], limits: ContextLimits) {
+    public func commit(_ sessionID: String, tenant: String, turns: [ChatTurn], limits: ContextLimits) {
         let now = clock()
         let settings = live.sessions
         // Switched off while this exchange ran: keep nothing.
         guard settings.usePersistentSessions else { return }
         let capacity = settings.maxSessions
         let evicted = state.withLock { state -> Int in
-            state.core.store(sessionID, turns: turns, limits: limits, now: now)
+            state.core.store(sessionID, tenant: tenant, turns: turns, limits: limits, now: now)
             return state.core.evictLeastRecentlyUsed(toCapacity: capacity)
         }
         recordEvictions(evicted, .lru)

@@ -7,6 +7,8 @@ import LLM
 final class SessionCacheCore {
     final class Entry {
         let sessionID: String
+        /// The session's owner: a lookup by another tenant is a miss, never another tenant's context.
+        var tenant: String
         /// The history turns to send next time (no system prompt), already trimmed to `limits`.
         var turns: [ChatTurn]
         var limits: ContextLimits
@@ -17,8 +19,9 @@ final class SessionCacheCore {
         /// Towards the least recently used end.
         var older: Entry?
 
-        init(sessionID: String, turns: [ChatTurn], limits: ContextLimits, lastUsed: Double) {
+        init(sessionID: String, tenant: String, turns: [ChatTurn], limits: ContextLimits, lastUsed: Double) {
             self.sessionID = sessionID
+            self.tenant = tenant
             self.turns = turns
             self.limits = limits
             self.lastUsed = lastUsed
@@ -39,23 +42,25 @@ final class SessionCacheCore {
 
     func peek(_ sessionID: String) -> [ChatTurn]? { entries[sessionID]?.turns }
 
-    /// The cached turns when built with the same limits; a use moves the entry to the front.
-    func lookup(_ sessionID: String, limits: ContextLimits, now: Double) -> [ChatTurn]? {
-        guard let entry = entries[sessionID], entry.limits == limits else { return nil }
+    /// The cached turns when the tenant owns the session and they were built with the same
+    /// limits; a use moves the entry to the front.
+    func lookup(_ sessionID: String, tenant: String, limits: ContextLimits, now: Double) -> [ChatTurn]? {
+        guard let entry = entries[sessionID], entry.tenant == tenant, entry.limits == limits else { return nil }
         entry.lastUsed = now
         moveToFront(entry)
         return entry.turns
     }
 
-    func store(_ sessionID: String, turns: [ChatTurn], limits: ContextLimits, now: Double) {
+    func store(_ sessionID: String, tenant: String, turns: [ChatTurn], limits: ContextLimits, now: Double) {
         if let entry = entries[sessionID] {
+            entry.tenant = tenant
             entry.turns = turns
             entry.limits = limits
             entry.lastUsed = now
             moveToFront(entry)
             return
         }
-        let entry = Entry(sessionID: sessionID, turns: turns, limits: limits, lastUsed: now)
+        let entry = Entry(sessionID: sessionID, tenant: tenant, turns: turns, limits: limits, lastUsed: now)
         entries[sessionID] = entry
         linkAtFront(entry)
     }

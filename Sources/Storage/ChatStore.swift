@@ -17,9 +17,12 @@ public protocol ChatStore: Sendable {
     /// Deletes the session and all its messages; false when it does not exist for this tenant.
     func deleteSession(id: String, tenant: String) async throws -> Bool
 
-    /// Appends a message at the end of the session's history, in one transaction.
-    /// Throws ``StorageError/notFound`` when the session does not exist for this tenant.
-    func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage
+    /// Appends messages, in order, at the end of the session's history in one transaction: all
+    /// of them are stored, durably, or none. Not cancellable: once called, the messages are
+    /// stored even if the calling task is cancelled meanwhile (a client that went away still
+    /// finds its exchange). Throws ``StorageError/notFound`` when the session does not exist
+    /// for this tenant.
+    func appendMessages(_ messages: [NewMessage], sessionID: String, tenant: String) async throws -> [StoredMessage]
     /// Records why a user message got no reply.
     func markReplyFailed(messageID: String, error: String) async throws
     /// The history in order; `last` limits it to the most recent messages.
@@ -66,9 +69,14 @@ public struct NewMessage: Sendable, Equatable {
     public var model: String?
     public var usage: StoredUsage?
     public var isFallback: Bool
+    /// Why a `failed` user message got no reply.
+    public var error: String?
+    /// When it arrived (a user message stored with its reply); the time of the write when nil.
+    public var createdAt: Date?
 
     public init(role: MessageRole, content: String, status: MessageStatus = .complete,
-                provider: String? = nil, model: String? = nil, usage: StoredUsage? = nil, isFallback: Bool = false) {
+                provider: String? = nil, model: String? = nil, usage: StoredUsage? = nil, isFallback: Bool = false,
+                error: String? = nil, createdAt: Date? = nil) {
         self.role = role
         self.content = content
         self.status = status
@@ -76,6 +84,15 @@ public struct NewMessage: Sendable, Equatable {
         self.model = model
         self.usage = usage
         self.isFallback = isFallback
+        self.error = error
+        self.createdAt = createdAt
+    }
+}
+
+extension ChatStore {
+    /// Appends one message at the end of the session's history (see ``appendMessages(_:sessionID:tenant:)``).
+    public func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
+        try await appendMessages([message], sessionID: sessionID, tenant: tenant)[0]
     }
 }
 

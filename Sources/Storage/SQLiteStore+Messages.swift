@@ -3,33 +3,50 @@ import GRDB
 import OracleCore
 
 extension SQLiteStore {
-    public func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
-        try await writer.write { db in
-            // Cached statements: compiling these three on every message was a visible share of a send.
-            guard let next = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT message_count + 1 FROM sessions WHERE id = ? AND tenant_id = ?
-                """), arguments: [sessionID, tenant]) else {
-                throw StorageError.notFound
-            }
-            let stored = StoredMessage(
+    public func appendMessages(_ messages: [NewMessage], sessionID: String, tenant: String) async throws -> [StoredMessage] {
+        guard !messages.isEmpty else { return [] }
+        // GRDB's async `write` throws CancellationError when the task is cancelled; its
+        // callback form finishes what it started, which is what the protocol promises.
+        return try await withUnsafeThrowingContinuation { continuation in
+            writer.asyncWrite({ db in try Self.insert(messages, sessionID: sessionID, tenant: tenant, db) },
+                              completion: { _, result in continuation.resume(with: result) })
+        }
+    }
+
+    private static func insert(_ messages: [NewMessage], sessionID: String, tenant: String, _ db: Database) throws -> [StoredMessage] {
+        // Cached statements: compiling these three on every message was a visible share of a send.
+        guard let count = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT message_count FROM sessions WHERE id = ? AND tenant_id = ?
+            """), arguments: [sessionID, tenant]) else {
+            throw StorageError.notFound
+        }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO messages (id, session_id, tenant_id, seq, role, content, status, provider, model,
+                prompt_tokens, completion_tokens, total_tokens, cached_tokens, is_fallback, error, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let now = Date()
+        let updated = UTCTimestamp.sqlite(now)
+        var stored: [StoredMessage] = []
+        stored.reserveCapacity(messages.count)
+        for (offset, message) in messages.enumerated() {
+            let next = count + 1 + offset
+            let row = StoredMessage(
                 id: RandomIdentifier.uuid(), sessionID: sessionID, sequence: next,
                 role: message.role, content: message.content, status: message.status,
                 provider: message.provider, model: message.model, usage: message.usage,
-                isFallback: message.isFallback, error: nil, createdAt: Date())
-            let created = UTCTimestamp.sqlite(stored.createdAt)
-            try db.cachedStatement(sql: """
-                INSERT INTO messages (id, session_id, tenant_id, seq, role, content, status, provider, model,
-                    prompt_tokens, completion_tokens, total_tokens, cached_tokens, is_fallback, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    stored.id, sessionID, tenant, next, stored.role.rawValue, stored.content, stored.status.rawValue,
-                    stored.provider, stored.model, stored.usage?.promptTokens, stored.usage?.completionTokens,
-                    stored.usage?.totalTokens, stored.usage?.cachedTokens, stored.isFallback, created,
-                ])
-            try db.cachedStatement(sql: "UPDATE sessions SET message_count = ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [next, created, sessionID])
-            return stored
+                isFallback: message.isFallback, error: message.error, createdAt: message.createdAt ?? now)
+            try insert.execute(arguments: [
+                row.id, sessionID, tenant, next, row.role.rawValue, row.content, row.status.rawValue,
+                row.provider, row.model, row.usage?.promptTokens, row.usage?.completionTokens,
+                row.usage?.totalTokens, row.usage?.cachedTokens, row.isFallback, row.error,
+                message.createdAt.map(UTCTimestamp.sqlite) ?? updated,
+            ])
+            stored.append(row)
         }
+        try db.cachedStatement(sql: "UPDATE sessions SET message_count = ?, updated_at = ? WHERE id = ?")
+            .execute(arguments: [count + messages.count, updated, sessionID])
+        return stored
     }
 
     public func markReplyFailed(messageID: String, error: String) async throws {

@@ -33,7 +33,7 @@ import Testing
         defer { f.close() }
         let id = try await f.newSession()
         for n in 1...3 { _ = try await f.chat.send(sessionID: id, tenant: "default", content: "q\(n)") }
-        #expect(f.reads.value == 3)
+        #expect(f.reads.value == 2, "the first message of a new session has no history to read; every later one reads it")
         #expect(f.cache.count == 0)
         #expect(f.cache.stats.statelessMessages == 3 && f.cache.stats.hits + f.cache.stats.misses == 0)
     }

@@ -31,10 +31,15 @@ final class HistoryReads: Sendable {
 final class ScriptedProvider: LLMProvider {
     let descriptor = ProviderDescriptor(name: "offline", model: OfflineProvider.modelName, isOffline: true)
     private let recorded = Mutex<[CompletionRequest]>([])
+    private let hook = Mutex<(@Sendable () async throws -> Void)?>(nil)
     var requests: [CompletionRequest] { recorded.withLock { $0 } }
+
+    /// Runs `action` inside every later call, before the reply (e.g. to act while a reply is pending).
+    func beforeReply(_ action: @escaping @Sendable () async throws -> Void) { hook.withLock { $0 = action } }
 
     func complete(_ request: CompletionRequest) async throws -> Completion {
         recorded.withLock { $0.append(request) }
+        if let action = hook.withLock({ $0 }) { try await action() }
         let last = request.messages.last?.content ?? ""
         if last.contains("FAIL") { throw LLMError.http(status: 503, message: "scripted failure") }
         if last.contains("FALLBACK") {
@@ -78,8 +83,8 @@ final class FaultyStore: ChatStore {
         try await base.listSessions(tenant: tenant, limit: limit, offset: offset)
     }
     func deleteSession(id: String, tenant: String) async throws -> Bool { try await base.deleteSession(id: id, tenant: tenant) }
-    func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
-        try await base.appendMessage(message, sessionID: sessionID, tenant: tenant)
+    func appendMessages(_ messages: [NewMessage], sessionID: String, tenant: String) async throws -> [StoredMessage] {
+        try await base.appendMessages(messages, sessionID: sessionID, tenant: tenant)
     }
     func markReplyFailed(messageID: String, error: String) async throws { try await base.markReplyFailed(messageID: messageID, error: error) }
     func health() async -> DatabaseHealth { await base.health() }

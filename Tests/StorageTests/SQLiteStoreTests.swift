@@ -62,6 +62,44 @@ import TestSupport
         }
     }
 
+    @Test func anExchangeIsStoredInOneGoInOrderWithTheQuestionsArrivalTime() async throws {
+        try await withStore { store, _ in
+            let session = try await store.createSession(tenant: "t", title: "A")
+            let arrived = Date(timeIntervalSinceNow: -5)
+            let stored = try await store.appendMessages([
+                NewMessage(role: .user, content: "q", status: .failed, error: "no reply", createdAt: arrived),
+                NewMessage(role: .assistant, content: "a"),
+            ], sessionID: session.id, tenant: "t")
+            #expect(stored.map(\.sequence) == [1, 2])
+            let read = try await store.messages(sessionID: session.id, tenant: "t", last: nil)
+            #expect(read.map(\.id) == stored.map(\.id))
+            #expect(read[0].status == .failed && read[0].error == "no reply")
+            #expect(abs(read[0].createdAt.timeIntervalSince(arrived)) < 0.002, "the question keeps the time it arrived")
+            #expect(read[1].createdAt.timeIntervalSince(read[0].createdAt) > 4, "the reply has the time it was stored")
+            #expect(try await store.session(id: session.id, tenant: "t")?.messageCount == 2)
+            await #expect(throws: StorageError.notFound) {
+                _ = try await store.appendMessages([NewMessage(role: .user, content: "x"), NewMessage(role: .assistant, content: "y")],
+                                                   sessionID: session.id, tenant: "other")
+            }
+            #expect(try await store.messages(sessionID: session.id, tenant: "t", last: nil).count == 2)
+        }
+    }
+
+    /// A reply already paid for is kept when the client that asked has gone (its task cancelled).
+    @Test func aCancelledCallerStillHasItsMessagesStored() async throws {
+        try await withStore { store, _ in
+            let session = try await store.createSession(tenant: "t", title: "A")
+            let append = Task {
+                try await store.appendMessages([NewMessage(role: .user, content: "q"), NewMessage(role: .assistant, content: "a")],
+                                               sessionID: session.id, tenant: "t")
+            }
+            append.cancel()
+            let stored = try await append.value
+            #expect(stored.count == 2)
+            #expect(try await store.messages(sessionID: session.id, tenant: "t", last: nil).map(\.content) == ["q", "a"])
+        }
+    }
+
     @Test func listIsNewestFirstAndPaginated() async throws {
         try await withStore { store, _ in
             for i in 1...5 { _ = try await store.createSession(tenant: "t", title: "s\(i)") }

@@ -25,8 +25,8 @@ final class CountingStore: ChatStore {
         try await base.listSessions(tenant: tenant, limit: limit, offset: offset)
     }
     func deleteSession(id: String, tenant: String) async throws -> Bool { try await base.deleteSession(id: id, tenant: tenant) }
-    func appendMessage(_ message: NewMessage, sessionID: String, tenant: String) async throws -> StoredMessage {
-        try await clock.measure { try await base.appendMessage(message, sessionID: sessionID, tenant: tenant) }
+    func appendMessages(_ messages: [NewMessage], sessionID: String, tenant: String) async throws -> [StoredMessage] {
+        try await clock.measure { try await base.appendMessages(messages, sessionID: sessionID, tenant: tenant) }
     }
     func markReplyFailed(messageID: String, error: String) async throws { try await base.markReplyFailed(messageID: messageID, error: error) }
     func health() async -> DatabaseHealth { await base.health() }

@@ -175,7 +175,7 @@ let limits = ContextLimits(maxMessages: historyMessages, tokenBudget: 8000)
 let ids = (0..<cachedSessions).map { _ in UUID().uuidString.lowercased() }
 let before = MemoryUsage.residentBytes() ?? 0
 for id in ids {
-    memoryPath.cache.commit(id, turns: [ChatTurn(role: .user, content: "hi"), ChatTurn(role: .assistant, content: "ok")], limits: limits)
+    memoryPath.cache.commit(id, tenant: "default", turns: [ChatTurn(role: .user, content: "hi"), ChatTurn(role: .assistant, content: "ok")], limits: limits)
 }
 let after = MemoryUsage.residentBytes() ?? 0
 print(String(format: "memory per cached session          %8.0f bytes (RSS +%.1f MiB over %d sessions; ids and a 2-turn context)",
