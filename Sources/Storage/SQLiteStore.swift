@@ -43,7 +43,12 @@ public final class SQLiteStore: ChatStore {
                 let url = URL(fileURLWithPath: location.path)
                 try FileManager.default.createDirectory(
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                writer = try DatabasePool(path: location.path, configuration: configuration)
+                let pool = try DatabasePool(path: location.path, configuration: configuration)
+                // GRDB turns WAL on for the writer after `prepareDatabase` and sets
+                // `synchronous = NORMAL` with it (no sync per commit): put FULL back on the one
+                // connection that commits.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                writer = pool
             }
         } catch {
             throw StorageError.cannotOpen(path: location.path, reason: "\(error)")

@@ -165,6 +165,8 @@ import TestSupport
             }
             #expect(mode == "wal")
             #expect(sync == 2) // FULL
+            let writerSync = try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(writerSync == 2, "the writer connection, which commits, syncs every commit")
         }
     }
 
