@@ -46,14 +46,15 @@ extension ChatService {
             sessionID: sessionID, tenant: tenant, limits: limits, timeoutSeconds: live.recoveryTimeoutSeconds) {
             return plan(.cached, recovered)
         }
-        return plan(.stateless, try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits))
+        return plan(.stateless, try await storedHistory(sessionID: sessionID, tenant: tenant, limits: limits))
     }
 
-    /// The stored history of an existing session (no read of messages for an empty one).
+    /// The stored history of the session, read in one go with the check that it exists.
     private func storedHistory(sessionID: String, tenant: String, limits: ContextLimits) async throws -> [ChatTurn] {
-        guard let session = try await store.session(id: sessionID, tenant: tenant) else { throw ChatError.sessionNotFound }
-        guard session.messageCount > 0 else { return [] }
-        return try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits)
+        guard let history = try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits) else {
+            throw ChatError.sessionNotFound
+        }
+        return history
     }
 
     /// The turns sent upstream: the system prompt, then the history.

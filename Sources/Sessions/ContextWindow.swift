@@ -28,11 +28,19 @@ public struct ContextLimits: Sendable, Equatable {
 /// ```
 public enum ContextWindow {
     public static func belongs(_ message: StoredMessage) -> Bool {
-        message.status != .failed && !message.isFallback
+        belongs(ContextEntry(message))
+    }
+
+    public static func belongs(_ entry: ContextEntry) -> Bool {
+        entry.status != .failed && !entry.isFallback
     }
 
     public static func turn(_ message: StoredMessage) -> ChatTurn {
-        ChatTurn(role: ChatTurn.Role(rawValue: message.role.rawValue) ?? .user, content: message.content)
+        turn(ContextEntry(message))
+    }
+
+    public static func turn(_ entry: ContextEntry) -> ChatTurn {
+        ChatTurn(role: ChatTurn.Role(rawValue: entry.role.rawValue) ?? .user, content: entry.content)
     }
 
     /// About four characters (UTF-8 bytes) per token, rounded up.
@@ -55,15 +63,18 @@ public enum ContextWindow {
     }
 
     /// Reads the newest `limits.maxMessages` messages that belong to the context, reading more
-    /// only when failed or fallback messages take places in the window (rare).
+    /// only when failed or fallback messages take places in the window (rare); nil when the
+    /// session does not exist for this tenant.
     public static func history(store: any ChatStore, sessionID: String, tenant: String,
-                               limits: ContextLimits) async throws -> [ChatTurn] {
+                               limits: ContextLimits) async throws -> [ChatTurn]? {
         let wanted = max(1, limits.maxMessages)
         var fetch = wanted
         while true {
-            let messages = try await store.messages(sessionID: sessionID, tenant: tenant, last: fetch)
-            let eligible = messages.filter(belongs)
-            if eligible.count >= wanted || messages.count < fetch {
+            guard let entries = try await store.contextEntries(sessionID: sessionID, tenant: tenant, last: fetch) else {
+                return nil
+            }
+            let eligible = entries.filter(belongs)
+            if eligible.count >= wanted || entries.count < fetch {
                 return trim(eligible.map(turn), to: limits)
             }
             fetch *= 2

@@ -9,7 +9,11 @@ extension SessionCache {
         do {
             let turns = try await withThrowingTaskGroup(of: [ChatTurn]?.self) { group in
                 group.addTask {
-                    try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits)
+                    // A session gone meanwhile is a failed recovery; the stateless path then says not found.
+                    guard let turns = try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits) else {
+                        throw StorageError.notFound
+                    }
+                    return turns
                 }
                 group.addTask {
                     try await Task.sleep(for: .seconds(max(1, timeoutSeconds)))
@@ -41,8 +45,8 @@ extension SessionCache {
         return try await locks.withLock(sessionID) {
             let limits = live.sessions.contextLimits
             guard !contains(sessionID) else { return false }
-            let turns = try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits)
-            guard !turns.isEmpty else { return false }
+            guard let turns = try await ContextWindow.history(store: store, sessionID: sessionID, tenant: tenant, limits: limits),
+                  !turns.isEmpty else { return false }
             commit(sessionID, tenant: tenant, turns: turns, limits: limits)
             return true
         }

@@ -27,6 +27,9 @@ public protocol ChatStore: Sendable {
     func markReplyFailed(messageID: String, error: String) async throws
     /// The history in order; `last` limits it to the most recent messages.
     func messages(sessionID: String, tenant: String, last: Int?) async throws -> [StoredMessage]
+    /// What building a context needs of the newest `last` messages, oldest first; nil when the
+    /// session does not exist for this tenant. One read (none of the messages for an empty session).
+    func contextEntries(sessionID: String, tenant: String, last: Int) async throws -> [ContextEntry]?
 
     /// A cheap query proving the database answers; see ``DatabaseHealth``.
     func health() async -> DatabaseHealth
@@ -59,6 +62,25 @@ public enum MessageStatus: String, Sendable, Codable {
     case incomplete
     /// A user message whose reply failed; `error` says why.
     case failed
+}
+
+/// A stored message as far as a context is concerned (see ``ChatStore/contextEntries(sessionID:tenant:last:)``).
+public struct ContextEntry: Sendable, Equatable {
+    public var role: MessageRole
+    public var content: String
+    public var status: MessageStatus
+    public var isFallback: Bool
+
+    public init(role: MessageRole, content: String, status: MessageStatus, isFallback: Bool) {
+        self.role = role
+        self.content = content
+        self.status = status
+        self.isFallback = isFallback
+    }
+
+    public init(_ message: StoredMessage) {
+        self.init(role: message.role, content: message.content, status: message.status, isFallback: message.isFallback)
+    }
 }
 
 public struct NewMessage: Sendable, Equatable {

@@ -75,6 +75,26 @@ extension SQLiteStore {
     }
 }
 
+extension SQLiteStore {
+    public func contextEntries(sessionID: String, tenant: String, last: Int) async throws -> [ContextEntry]? {
+        try await writer.read { db in
+            guard let count = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT message_count FROM sessions WHERE id = ? AND tenant_id = ?
+                """), arguments: [sessionID, tenant]) else { return nil }
+            guard count > 0, last > 0 else { return [] }
+            // Four columns, read by position: a context needs no ids, dates or usage.
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT role, content, status, is_fallback FROM messages WHERE session_id = ? AND tenant_id = ?
+                ORDER BY seq DESC LIMIT ?
+                """), arguments: [sessionID, tenant, last])
+            return rows.reversed().map { row in
+                ContextEntry(role: MessageRole(rawValue: row[0]) ?? .user, content: row[1],
+                             status: MessageStatus(rawValue: row[2]) ?? .complete, isFallback: row[3])
+            }
+        }
+    }
+}
+
 extension StoredMessage {
     /// The columns `init(row:)` reads, in its order: rows are decoded by position, because
     /// looking columns up by name (case-insensitively) dominated reading a long history.

@@ -66,7 +66,7 @@ final class FaultyStore: ChatStore {
     var historyReads: Int { reads.withLock { $0 } }
     func failNextRead(_ fault: Fault) { faults.withLock { $0.append(fault) } }
 
-    func messages(sessionID: String, tenant: String, last: Int?) async throws -> [StoredMessage] {
+    func contextEntries(sessionID: String, tenant: String, last: Int) async throws -> [ContextEntry]? {
         reads.withLock { $0 += 1 }
         let fault = faults.withLock { $0.isEmpty ? nil : $0.removeFirst() }
         switch fault {
@@ -74,7 +74,11 @@ final class FaultyStore: ChatStore {
         case .stall(let duration)?: try await Task.sleep(for: duration)
         case nil: break
         }
-        return try await base.messages(sessionID: sessionID, tenant: tenant, last: last)
+        return try await base.contextEntries(sessionID: sessionID, tenant: tenant, last: last)
+    }
+
+    func messages(sessionID: String, tenant: String, last: Int?) async throws -> [StoredMessage] {
+        try await base.messages(sessionID: sessionID, tenant: tenant, last: last)
     }
 
     func createSession(tenant: String, title: String) async throws -> StoredSession { try await base.createSession(tenant: tenant, title: title) }

@@ -85,6 +85,25 @@ import TestSupport
         }
     }
 
+    @Test func contextEntriesAreTheNewestMessagesOldestFirstOrNilForAnUnknownSession() async throws {
+        try await withStore { store, _ in
+            let session = try await store.createSession(tenant: "t", title: "A")
+            #expect(try await store.contextEntries(sessionID: session.id, tenant: "t", last: 10) == [])
+            _ = try await store.appendMessages([
+                NewMessage(role: .user, content: "q1"), NewMessage(role: .assistant, content: "a1", isFallback: true),
+                NewMessage(role: .user, content: "q2", status: .failed, error: "down"), NewMessage(role: .user, content: "q3"),
+            ], sessionID: session.id, tenant: "t")
+            let entries = try #require(try await store.contextEntries(sessionID: session.id, tenant: "t", last: 3))
+            #expect(entries == [
+                ContextEntry(role: .assistant, content: "a1", status: .complete, isFallback: true),
+                ContextEntry(role: .user, content: "q2", status: .failed, isFallback: false),
+                ContextEntry(role: .user, content: "q3", status: .complete, isFallback: false),
+            ])
+            #expect(try await store.contextEntries(sessionID: session.id, tenant: "other", last: 3) == nil)
+            #expect(try await store.contextEntries(sessionID: "no-such-session", tenant: "t", last: 3) == nil)
+        }
+    }
+
     /// A reply already paid for is kept when the client that asked has gone (its task cancelled).
     @Test func aCancelledCallerStillHasItsMessagesStored() async throws {
         try await withStore { store, _ in

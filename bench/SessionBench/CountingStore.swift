@@ -3,7 +3,7 @@ import LLM
 import Storage
 import Synchronization
 
-/// Forwards to the SQLite store, counts history reads (`messages`, the reads the cache saves) and
+/// Forwards to the SQLite store, counts history reads (`contextEntries`, the reads the cache saves) and
 /// adds up the time spent inside store calls, so a send's own cost can be told from its I/O.
 final class CountingStore: ChatStore {
     let base: SQLiteStore
@@ -14,9 +14,13 @@ final class CountingStore: ChatStore {
     var reads: Int { count.withLock { $0 } }
     func reset() { count.withLock { $0 = 0 } }
 
-    func messages(sessionID: String, tenant: String, last: Int?) async throws -> [StoredMessage] {
+    func contextEntries(sessionID: String, tenant: String, last: Int) async throws -> [ContextEntry]? {
         count.withLock { $0 += 1 }
-        return try await clock.measure { try await base.messages(sessionID: sessionID, tenant: tenant, last: last) }
+        return try await clock.measure { try await base.contextEntries(sessionID: sessionID, tenant: tenant, last: last) }
+    }
+
+    func messages(sessionID: String, tenant: String, last: Int?) async throws -> [StoredMessage] {
+        try await base.messages(sessionID: sessionID, tenant: tenant, last: last)
     }
 
     func createSession(tenant: String, title: String) async throws -> StoredSession { try await base.createSession(tenant: tenant, title: title) }
