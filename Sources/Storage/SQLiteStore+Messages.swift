@@ -5,15 +5,12 @@ import OracleCore
 extension SQLiteStore {
     public func appendMessages(_ messages: [NewMessage], sessionID: String, tenant: String) async throws -> [StoredMessage] {
         guard !messages.isEmpty else { return [] }
-        // GRDB's async `write` throws CancellationError when the task is cancelled; its
-        // callback form finishes what it started, which is what the protocol promises.
-        return try await withUnsafeThrowingContinuation { continuation in
-            writer.asyncWrite({ db in try Self.insert(messages, sessionID: sessionID, tenant: tenant, db) },
-                              completion: { _, result in continuation.resume(with: result) })
-        }
+        // Not GRDB's async `write`, which throws CancellationError when the task is cancelled:
+        // the batcher finishes what it started, which is what the protocol promises.
+        return try await appends.append(messages, sessionID: sessionID, tenant: tenant)
     }
 
-    private static func insert(_ messages: [NewMessage], sessionID: String, tenant: String, _ db: Database) throws -> [StoredMessage] {
+    static func insert(_ messages: [NewMessage], sessionID: String, tenant: String, _ db: Database) throws -> [StoredMessage] {
         // Cached statements: compiling these three on every message was a visible share of a send.
         guard let count = try Int.fetchOne(db.cachedStatement(sql: """
             SELECT message_count FROM sessions WHERE id = ? AND tenant_id = ?

@@ -21,6 +21,8 @@ public final class SQLiteStore: ChatStore {
     public let writer: any DatabaseWriter
     public let location: DatabaseLocation
     public let checkpointing: WALCheckpointing
+    /// Message appends, group-committed (``AppendBatcher``).
+    let appends: AppendBatcher
     private let closed = Mutex(false)
 
     public init(location: DatabaseLocation, checkpointing: WALCheckpointing = .automatic) throws {
@@ -52,6 +54,9 @@ public final class SQLiteStore: ChatStore {
             }
         } catch {
             throw StorageError.cannotOpen(path: location.path, reason: "\(error)")
+        }
+        appends = AppendBatcher(writer: writer) { messages, sessionID, tenant, db in
+            try SQLiteStore.insert(messages, sessionID: sessionID, tenant: tenant, db)
         }
     }
 

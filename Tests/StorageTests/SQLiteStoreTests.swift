@@ -2,6 +2,7 @@ import GRDB
 import Foundation
 import OracleCore
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 
@@ -101,6 +102,38 @@ import TestSupport
             ])
             #expect(try await store.contextEntries(sessionID: session.id, tenant: "other", last: 3) == nil)
             #expect(try await store.contextEntries(sessionID: "no-such-session", tenant: "t", last: 3) == nil)
+        }
+    }
+
+    /// Group commit: appends that wait for a busy writer share one transaction (one fsync), and
+    /// each still stands or falls alone.
+    @Test func appendsWaitingForTheWriterShareACommitAndEachStaysWhole() async throws {
+        try await withStore { store, _ in
+            var ids: [String] = []
+            for n in 0..<8 { ids.append(try await store.createSession(tenant: "t", title: "s\(n)").id) }
+            let commits = CommitCounter()
+            store.writer.add(transactionObserver: commits)
+            // Keep the writer busy so the appends below queue up behind it.
+            store.writer.asyncWriteWithoutTransaction { _ in Thread.sleep(forTimeInterval: 0.3) }
+            let outcomes = await withTaskGroup(of: (String, [StoredMessage]?).self) { group in
+                for id in ids + ["no-such-session"] {
+                    group.addTask {
+                        let stored = try? await store.appendMessages(
+                            [NewMessage(role: .user, content: "q \(id)"), NewMessage(role: .assistant, content: "a \(id)")],
+                            sessionID: id, tenant: "t")
+                        return (id, stored)
+                    }
+                }
+                return await group.reduce(into: [String: [StoredMessage]?]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes["no-such-session"] == .some(nil), "the append to an unknown session fails")
+            for id in ids {
+                #expect(outcomes[id]??.map(\.sequence) == [1, 2])
+                let read = try await store.messages(sessionID: id, tenant: "t", last: nil)
+                #expect(read.map(\.content) == ["q \(id)", "a \(id)"], "each exchange whole, in its own session")
+                #expect(try await store.session(id: id, tenant: "t")?.messageCount == 2)
+            }
+            #expect(commits.count < ids.count, "\(commits.count) commits for \(ids.count) appends: they were not grouped")
         }
     }
 
@@ -236,4 +269,14 @@ import TestSupport
         try checkpointer.close()
         try store.close()
     }
+}
+
+/// Counts committed write transactions.
+final class CommitCounter: TransactionObserver, @unchecked Sendable {
+    private let commits = Mutex(0)
+    var count: Int { commits.withLock { $0 } }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { commits.withLock { $0 += 1 } }
+    func databaseDidRollback(_ db: Database) {}
 }
