@@ -12,8 +12,8 @@ import Synchronization
 /// returned, so an answered append is as durable as the database's `synchronous` setting makes
 /// a commit (FULL for ``SQLiteStore``).
 ///
-/// A lone append is one transaction on the writer queue, as before batching; under load a batch
-/// forms by itself, since the next flush runs only when the writer is free again.
+/// A lone append is one transaction on the writer queue (its savepoint adds no I/O);
+/// under load a batch forms by itself, since the next flush runs only when the writer is free again.
 final class AppendBatcher: Sendable {
     typealias Insert = @Sendable (_ messages: [NewMessage], _ sessionID: String, _ tenant: String, _ db: Database) throws -> [StoredMessage]
 
@@ -66,27 +66,21 @@ final class AppendBatcher: Sendable {
         results.reserveCapacity(batch.count)
         do {
             try db.inTransaction {
-                if batch.count == 1 {
-                    // Alone, the transaction is the append's all-or-nothing: no savepoint needed.
-                    let only = batch[0]
-                    results.append(Result { try insert(only.messages, only.sessionID, only.tenant, db) })
-                    if case .failure(let error) = results[0] { throw error }
-                } else {
-                    for item in batch {
-                        var stored: [StoredMessage] = []
-                        results.append(Result {
-                            try db.inSavepoint {
-                                stored = try insert(item.messages, item.sessionID, item.tenant, db)
-                                return .commit
-                            }
-                            return stored
-                        })
-                    }
+                for item in batch {
+                    var stored: [StoredMessage] = []
+                    results.append(Result {
+                        try db.inSavepoint {
+                            stored = try insert(item.messages, item.sessionID, item.tenant, db)
+                            return .commit
+                        }
+                        return stored
+                    })
                 }
+                // Appends that failed were rolled back to their savepoints; the commit keeps the others.
                 return .commit
             }
         } catch {
-            // The commit failed (or the lone append did): nothing of this batch is stored.
+            // The commit failed: nothing of this batch is stored.
             results = batch.map { _ in .failure(error) }
         }
         for (item, result) in zip(batch, results) {
