@@ -31,7 +31,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Configuration", package: "swift-configuration"),
         ]),
-        .target(name: "LuaRuntime", dependencies: ["CLua"]),
+        // The C half of the Lua host: allocator, count hook, trampoline, bounded library functions.
+        .target(name: "CLuaHost", dependencies: ["CLua"]),
+        .target(name: "LuaRuntime", dependencies: ["CLua", "CLuaHost"]),
         .target(name: "Storage", dependencies: [
             "OracleCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -81,7 +83,7 @@ let package = Package(
         ]),
 
         // MARK: Benchmarks (`make bench`): print their figures, never asserted in tests
-        .executableTarget(name: "LuaBench", dependencies: ["LuaRuntime", "CLua"], path: "bench/LuaBench"),
+        .executableTarget(name: "LuaBench", dependencies: ["LuaRuntime", "CLua", "CLuaHost"], path: "bench/LuaBench"),
         .executableTarget(name: "SessionBench", dependencies: ["Sessions", "Storage", "Policies", "LLM", "OracleCore"], path: "bench/SessionBench"),
         .executableTarget(name: "PolicyReloadBench", dependencies: [
             "Policies", "LuaRuntime", "OracleCore", "Storage", .product(name: "Logging", package: "swift-log"),
@@ -99,7 +101,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "OracleCoreTests", dependencies: ["OracleCore", "TestSupport"]),
-        .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
+        .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLua", "CLuaHost"]),
         .testTarget(name: "StorageTests", dependencies: [
             "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

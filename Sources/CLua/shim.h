@@ -5,7 +5,8 @@
 #include <lua5.4/lua.h>
 #include <lua5.4/lauxlib.h>
 #include <lua5.4/lualib.h>
-#include "host.h"
+#include <string.h>
+
 
 // lua_pcall is a macro over lua_pcallk.
 static inline int clua_pcall(lua_State *L, int nargs, int nresults, int msgh) {

@@ -10,6 +10,10 @@
 public struct LuaError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable {
         case syntax, runtime, instructionBudgetExceeded, memoryLimitExceeded, missingFunction, conversion, cancelled
+        /// The call ran past its wall-clock limit (``LuaLimits/timeout``).
+        case timeout
+        /// The call changed a value the chunk captured while loading (see ``LuaState/seal()``).
+        case impure
     }
 
     public var kind: Kind

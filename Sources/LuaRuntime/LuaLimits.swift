@@ -14,11 +14,39 @@ public struct LuaLimits: Sendable, Equatable {
     /// and instructions counted every `hookGranularity` instructions. Use 1 for exact counts
     /// when profiling; the default keeps the hook's cost negligible.
     public var hookGranularity: Int
+    /// Wall-clock limit of one call (nil: none). Checked every `hookGranularity` units of
+    /// work, so a call stops within one such period of it; the call then fails with `.timeout`.
+    public var timeout: Duration?
+    /// The longest string a call may create. Besides memory, this bounds what one VM
+    /// instruction can do without the hook seeing it (`==`, `<` and `..` on strings are O(n)).
+    public var maxStringBytes: Int
+    /// The largest result a call may return, as encoded (strings count each time they appear).
+    public var maxResultBytes: Int
+    /// Error messages are cut to this many bytes.
+    public var maxErrorBytes: Int
 
-    public init(instructionBudget: Int = 1_000_000, memoryLimitBytes: Int = 32 << 20, hookGranularity: Int = 1000) {
+    public init(instructionBudget: Int = 1_000_000, memoryLimitBytes: Int = 32 << 20, hookGranularity: Int = 1000,
+                timeout: Duration? = .milliseconds(50), maxStringBytes: Int = 256 << 10,
+                maxResultBytes: Int = 64 << 10, maxErrorBytes: Int = 4 << 10) {
         self.instructionBudget = instructionBudget
         self.memoryLimitBytes = memoryLimitBytes
         self.hookGranularity = max(1, min(hookGranularity, Int(Int32.max)))
+        self.timeout = timeout
+        self.maxStringBytes = max(64, maxStringBytes)
+        self.maxResultBytes = max(64, maxResultBytes)
+        self.maxErrorBytes = max(64, maxErrorBytes)
+    }
+
+    /// At least as generous as `self` and `other` in every limit (nil timeout wins).
+    public func atLeast(_ other: LuaLimits) -> LuaLimits {
+        var limits = self
+        limits.instructionBudget = max(instructionBudget, other.instructionBudget)
+        limits.memoryLimitBytes = max(memoryLimitBytes, other.memoryLimitBytes)
+        if let mine = timeout, let theirs = other.timeout { limits.timeout = max(mine, theirs) } else { limits.timeout = nil }
+        limits.maxStringBytes = max(maxStringBytes, other.maxStringBytes)
+        limits.maxResultBytes = max(maxResultBytes, other.maxResultBytes)
+        limits.maxErrorBytes = max(maxErrorBytes, other.maxErrorBytes)
+        return limits
     }
 }
 

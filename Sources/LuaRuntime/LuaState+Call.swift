@@ -1,4 +1,5 @@
 import CLua
+import CLuaHost
 
 extension LuaState {
     /// Runs the function below `arguments` values with lua_pcall under the call's limits.
@@ -12,11 +13,12 @@ extension LuaState {
         c.pointee.stop = Int32(CLUA_RUNNING)
         c.pointee.stop_line = 0
         c.pointee.refused = 0
+        c.pointee.refused_string = 0
         c.pointee.coverage = isCoverageEnabled ? 1 : 0
         c.pointee.record = isCoverageEnabled ? lineRecorder : nil
         isCalling = true
         c.pointee.enforce = 1
-        clua_arm(L)
+        clua_arm(L, limits.timeout.map { Self.nanoseconds($0) } ?? 0)
         let status = clua_pcall(L, arguments, results, 0)
         clua_disarm(L)
         c.pointee.enforce = 0
@@ -36,17 +38,35 @@ extension LuaState {
                             chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
         case Int32(CLUA_STOP_CANCELLED):
             return LuaError(.cancelled, "call cancelled", chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
+        case Int32(CLUA_STOP_DEADLINE):
+            return LuaError(.timeout, "time limit of \(Self.describe(limits.timeout ?? .zero)) exceeded",
+                            chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
         default: break
         }
         let message: String
         switch lua_type(L, -1) {
-        case LUA_TSTRING, LUA_TNUMBER: message = readString(from: L, at: -1) ?? "error message is not valid UTF-8"
+        case LUA_TSTRING, LUA_TNUMBER: message = readMessage(from: L, at: -1, limit: limits.maxErrorBytes)
         case let type: message = "error object is a \(String(cString: lua_typename(L, type))) value"
+        }
+        let refusedMemory = status == LUA_ERRMEM || message.hasSuffix("not enough memory")
+        if refusedMemory, c.refused_string != 0 {
+            return LuaError(.memoryLimitExceeded, "a string longer than \(limits.maxStringBytes) bytes was refused (the limit per string)")
         }
         if status == LUA_ERRMEM || (c.refused != 0 && message.hasSuffix("not enough memory")) {
             return LuaError(.memoryLimitExceeded, "memory limit of \(limits.memoryLimitBytes) bytes exceeded")
         }
         return LuaError(kind: status == LUA_ERRSYNTAX ? .syntax : .runtime, luaMessage: message)
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// "50 ms", "2 s": how a limit reads in an error.
+    static func describe(_ duration: Duration) -> String {
+        let ms = Double(nanoseconds(duration)) / 1e6
+        return ms >= 1000 && ms.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(ms / 1000)) s" : "\(ms.rounded() == ms ? String(Int(ms)) : String(ms)) ms"
     }
 
     private var stopSource: String? {

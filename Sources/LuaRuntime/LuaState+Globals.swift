@@ -1,14 +1,39 @@
 import CLua
 
 extension LuaState {
-    /// Whether global `name` is a function (e.g. a policy's entry point).
+    /// Whether global `name` of the current layer (or one below it) is a function, e.g. a
+    /// policy's entry point.
     public func hasFunction(_ name: String) -> Bool {
         guard let L = handle else { return false }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
+        return pushGlobal(L, name) == LUA_TFUNCTION
+    }
+
+    /// Pushes global `name` as code in the current layer sees it (+1), without running any
+    /// metamethod: each layer's declared table, then the one below, down to the builtins.
+    @discardableResult
+    func pushGlobal(_ L: OpaquePointer, _ name: String) -> Int32 {
         lua_rawgeti(L, clua_registryindex(), lua_Integer(globalsRef))
-        pushString(name, to: L)
-        return lua_rawget(L, -2) == LUA_TFUNCTION
+        while true {
+            pushString(name, to: L)
+            let type = lua_rawget(L, -2)
+            // A declared table's metatable is {__index = <the layer below>}; builtins have none.
+            guard type == LUA_TNIL, lua_getmetatable(L, -2) != 0 else {
+                clua_remove(L, -2)
+                return type
+            }
+            pushString("__index", to: L)
+            let below = lua_rawget(L, -2)
+            guard below == LUA_TTABLE else {
+                lua_settop(L, -5)
+                lua_pushnil(L)
+                return LUA_TNIL
+            }
+            clua_remove(L, -2)  // metatable
+            clua_remove(L, -2)  // nil
+            clua_remove(L, -2)  // the layer above
+        }
     }
 
     /// Sorted names of global functions starting with `prefix` (e.g. "test_" for a test file);

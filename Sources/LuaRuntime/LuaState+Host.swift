@@ -1,24 +1,30 @@
 import CLua
+import CLuaHost
 
 /// A function the host exposes to Lua.
 enum HostFunction {
     /// Reads its arguments and pushes its result itself (allocation-free fast path); returns
     /// the result count, or -1 with an error message pushed.
     case raw((OpaquePointer) -> Int32)
-    /// Receives converted arguments and returns one converted result.
-    case values(String, ([LuaValue]) throws -> LuaValue)
+    /// Receives converted arguments and returns one converted result. Errors read
+    /// "<prefix>: <message>"; the first argument is named `firstArgument` in conversion errors.
+    case values(prefix: String, firstArgument: String, ([LuaValue]) throws -> LuaValue)
 }
 
 extension LuaState {
-    /// Exposes `fn` to scripts as global `name` (call before ``lock()``). Arguments arrive as
+    /// Exposes `fn` to scripts as global `name` of the current layer (call before ``lock()``). Arguments arrive as
     /// ``LuaValue``s, the result is pushed back; a thrown ``LuaError``'s message becomes a Lua
     /// error at the caller's line, any other error becomes "name: host function failed".
     ///
     /// ```swift
     /// state.register("fixture") { args in try LuaHelpers.jsonDecode(fixtures[args[0].stringValue ?? ""] ?? "null") }
     /// ```
-    public func register(_ name: String, _ fn: @escaping ([LuaValue]) throws -> LuaValue) {
-        registerHost(name, .values(name, fn))
+    ///
+    /// `errorPrefix` (default: the name) starts every error message of the function, and
+    /// `firstArgument` names the first argument in conversion errors (default "argument 1").
+    public func register(_ name: String, errorPrefix: String? = nil, firstArgument: String = "argument 1",
+                         _ fn: @escaping ([LuaValue]) throws -> LuaValue) {
+        registerHost(name, .values(prefix: errorPrefix ?? name, firstArgument: firstArgument, fn))
     }
 
     /// Sets global `name` to a plain value (host constants, before ``lock()``).
@@ -32,12 +38,13 @@ extension LuaState {
         lua_rawset(L, -3)
     }
 
-    func registerHost(_ name: String, _ function: HostFunction) {
+    /// Adds a host function to the current layer, or to the builtins every layer sees.
+    func registerHost(_ name: String, _ function: HostFunction, inBuiltins: Bool = false) {
         guard let L = handle else { return }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         hostFunctions.append(function)
-        lua_rawgeti(L, clua_registryindex(), lua_Integer(globalsRef))
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(inBuiltins ? builtinsRef : globalsRef))
         pushString(name, to: L)
         clua_push_host_function(L, Int32(hostFunctions.count - 1))
         lua_rawset(L, -3)
@@ -49,13 +56,13 @@ extension LuaState {
         switch hostFunctions[index] {
         case .raw(let body):
             return body(L)
-        case .values(let name, let body):
+        case .values(let name, let firstArgument, let body):
             let count = lua_gettop(L)
             do {
                 var args: [LuaValue] = []
                 args.reserveCapacity(Int(count))
                 for i in stride(from: 1, through: count, by: 1) {
-                    args.append(try LuaValue.read(from: L, at: i, root: "argument \(i)"))
+                    args.append(try LuaValue.read(from: L, at: i, root: i == 1 ? firstArgument : "argument \(i)", limits: limits))
                 }
                 let result = try body(args)
                 lua_settop(L, count)

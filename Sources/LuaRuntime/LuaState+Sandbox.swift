@@ -1,69 +1,178 @@
 import CLua
+import CLuaHost
 
 extension LuaState {
-    /// Builds the per-state sandbox. Scripts see only `env`, an empty proxy whose reads fall
-    /// through to `declared` (the allow-listed globals, host functions and whatever chunks
-    /// define while loading). Library tables are read-only proxies over per-state copies.
+    /// Builds the per-state sandbox.
     ///
-    /// Decisions: `rawset` is not offered (it would bypass the read-only proxies and the lock);
+    /// Globals live in *layers*. The bottom one, `builtins`, holds the allow-listed functions,
+    /// the read-only library proxies and host helpers; no chunk may replace a name in it. Above
+    /// it each layer has its own `declared` table and an empty `env` proxy that chunks loaded
+    /// into the layer use as `_ENV`: reads fall through `declared` to the layers below, writes
+    /// (only while loading) go to `declared`. A policy loads into the first layer; the test
+    /// harness loads into a second one, so the code under test can neither see the test
+    /// helpers nor replace anything they use.
+    ///
+    /// Purity: `seal` freezes every table the layer's chunks built while loading (their
+    /// contents move behind a read-only proxy) and lists the upvalues their closures captured;
+    /// the host puts those back after every call (`clua_restore_upvalues`), so no call can
+    /// see or leave state from an earlier one.
+    ///
+    /// Decisions: `rawset` is not offered (it would bypass the proxies and the lock);
     /// `setmetatable` refuses `__gc` (finalizers would run outside any call's limits, e.g. in
     /// `lua_close`); the string metatable is hidden (`getmetatable("")` is `false`) and indexes
-    /// the sandboxed `string`, so no script can reach `string.dump` or alter string methods.
+    /// the sandboxed `string`, so no script can reach `string.dump` or alter string methods;
+    /// `pairs` of a library gives an iterator that does not hand out the table behind it.
     static let prelude = #"""
-    local G = ...
-    local next, error, tostring, type, rawget, setmetatable = next, error, tostring, type, rawget, setmetatable
+    local G, debug, hidden_of, next_through, rawget_through, rawlen_through = ...
+    local next, error, tostring, type, rawget, rawset, rawlen, setmetatable, ipairs =
+          next, error, tostring, type, rawget, rawset, rawlen, setmetatable, ipairs
+    local getupvalue, upvalueid, rawgetmetatable, rawsetmetatable, getinfo =
+          debug.getupvalue, debug.upvalueid, debug.getmetatable, debug.setmetatable, debug.getinfo
+
+    -- Tables the sandbox itself made: never walked, frozen or listed.
+    local own = setmetatable({}, { __mode = "k" })
+    local function owned(t) own[t] = true return t end
+    owned(hidden_of)
+    local status = owned({ locked = false })
 
     local function copy(lib, omit)
       local t = {}
       for k, v in next, lib do if not omit[k] then t[k] = v end end
-      return t
+      return owned(t)
     end
     local function readonly(name, lib)
-      return setmetatable({}, {
+      local proxy = owned(setmetatable({}, owned({
         __index = lib,
         __newindex = function(_, k)
           error("cannot modify read-only table '" .. name .. "' (field '" .. tostring(k) .. "')", 2)
         end,
-        __pairs = function() return next, lib, nil end,
+        __pairs = function() return function(_, k) return next(lib, k) end, nil, nil end,
+        __len = function() return rawlen(lib) end,
         __metatable = false,
-      })
+      })))
+      hidden_of[proxy] = lib
+      return proxy
     end
 
-    local declared = {}
-    for _, name in ipairs({ "pairs", "ipairs", "next", "select", "type", "tostring", "tonumber", "error",
-                            "assert", "pcall", "getmetatable", "rawget", "rawequal", "rawlen" }) do
-      declared[name] = G[name]
+    local builtins = owned({})
+    for _, name in ipairs({ "pairs", "ipairs", "select", "type", "tostring", "tonumber", "error",
+                            "assert", "pcall", "getmetatable", "rawequal" }) do
+      builtins[name] = G[name]
     end
-    declared.setmetatable = function(t, mt)
+    builtins.next, builtins.rawget, builtins.rawlen = next_through, rawget_through, rawlen_through
+    builtins.setmetatable = function(t, mt)
       if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
         error("setmetatable: __gc metamethods are not allowed", 2)
       end
       return setmetatable(t, mt)
     end
-    declared.string = readonly("string", copy(string, { dump = true }))
-    declared.table = readonly("table", copy(table, {}))
-    declared.math = readonly("math", copy(math, { random = true, randomseed = true }))
-    declared.utf8 = readonly("utf8", copy(utf8, {}))
-    declared._VERSION = _VERSION
+    builtins.string = readonly("string", copy(string, { dump = true }))
+    builtins.table = readonly("table", copy(table, {}))
+    builtins.math = readonly("math", copy(math, { random = true, randomseed = true }))
+    builtins.utf8 = readonly("utf8", copy(utf8, {}))
+    builtins._VERSION = _VERSION
+    setmetatable(builtins, owned({
+      __index = function(_, name)
+        if status.locked then error("undeclared global '" .. tostring(name) .. "'", 2) end
+      end,
+      __metatable = false,
+    }))
 
     local string_mt = getmetatable("")
-    string_mt.__index = declared.string
+    string_mt.__index = builtins.string
     string_mt.__metatable = false
 
-    local declared_mt = { __metatable = false }
-    setmetatable(declared, declared_mt)
-    local env_mt = { __index = declared, __newindex = declared, __metatable = false }
-    local env = setmetatable({}, env_mt)
-
-    local function lock()
-      declared_mt.__index = function(_, name)
-        error("undeclared global '" .. tostring(name) .. "'", 2)
-      end
-      env_mt.__newindex = function(_, name)
-        error("cannot assign global '" .. tostring(name) .. "' after load (globals are read-only during calls; use a local)", 2)
-      end
+    -- A new layer over `below` (a declared table, or builtins): its env and declared tables.
+    local function layer(below)
+      local declared = owned(setmetatable({}, owned({ __index = below, __metatable = false })))
+      local env = owned(setmetatable({}, owned({
+        __index = declared,
+        __newindex = function(_, name, value)
+          if status.locked then
+            error("cannot assign global '" .. tostring(name) .. "' after load (globals are read-only during calls; use a local)", 2)
+          end
+          if rawget(builtins, name) ~= nil then
+            error("cannot replace built-in '" .. tostring(name) .. "'", 2)
+          end
+          rawset(declared, name, value)
+        end,
+        __metatable = false,
+      })))
+      return env, declared
     end
-    return env, declared, lock
+
+    local function lock() status.locked = true end
+
+    local function frozen_write()
+      error("cannot modify a table the policy built while loading (calls must not keep state: build a new table)", 2)
+    end
+    local SPECIAL = { __index = true, __newindex = true, __metatable = true, __gc = true, __mode = true }
+
+    -- Moves t's contents behind a read-only view; t keeps its identity and its metamethods.
+    local function freeze(t)
+      local hidden = owned({})
+      for k, v in next, t do hidden[k] = v end
+      for k in next, hidden do rawset(t, k, nil) end
+      local original = rawgetmetatable(t)
+      local source = original and (hidden_of[original] or original)
+      local mt = owned({ __newindex = frozen_write, __metatable = false })
+      if source then
+        for k, v in next, source do if not SPECIAL[k] then mt[k] = v end end
+      end
+      local inherited = source and rawget(source, "__index")
+      if inherited == nil then
+        mt.__index = hidden
+      elseif type(inherited) == "function" then
+        mt.__index = function(p, k) local v = rawget(hidden, k) if v ~= nil then return v end return inherited(p, k) end
+      else
+        mt.__index = function(_, k) local v = rawget(hidden, k) if v ~= nil then return v end return inherited[k] end
+      end
+      if mt.__len == nil then mt.__len = function() return rawlen(hidden) end end
+      if mt.__pairs == nil then mt.__pairs = function() return function(_, k) return next(hidden, k) end, nil, nil end end
+      rawsetmetatable(t, mt)
+      hidden_of[t] = hidden
+    end
+
+    -- Freezes everything reachable from `declared` that chunks built, and returns the list
+    -- (closure, upvalue number, value, ...) of the upvalues their closures captured.
+    local function seal(declared)
+      local seen, pending, captured, snapshot = {}, {}, {}, {}
+      local function visit(v)
+        local kind = type(v)
+        if (kind == "table" or kind == "function") and not seen[v] and not own[v] then
+          seen[v] = true
+          pending[#pending + 1] = v
+        end
+      end
+      for _, v in next, declared do visit(v) end
+      while #pending > 0 do
+        local v = pending[#pending]
+        pending[#pending] = nil
+        if type(v) == "table" then
+          if hidden_of[v] == nil then
+            for k, x in next, v do visit(k) visit(x) end
+            visit(rawgetmetatable(v))
+            freeze(v)
+          end
+        elseif getinfo(v, "S").what ~= "C" then
+          local i = 1
+          while true do
+            local name, value = getupvalue(v, i)
+            if name == nil then break end
+            local id = upvalueid(v, i)
+            if not captured[id] then
+              captured[id] = true
+              snapshot[#snapshot + 1], snapshot[#snapshot + 2], snapshot[#snapshot + 3] = v, i, value
+              visit(value)
+            end
+            i = i + 1
+          end
+        end
+      end
+      return snapshot
+    end
+
+    return builtins, layer, lock, seal
     """#
 
     func installSandbox(_ L: OpaquePointer) throws(LuaError) {
@@ -72,17 +181,89 @@ extension LuaState {
             luaL_requiref(L, name, open, 1)
             lua_settop(L, 0)
         }
-        for (slot, message) in [(1, "instruction budget exceeded"), (2, "call cancelled")] {
+        clua_install_bounded_library(L)
+        let messages = ["", "instruction budget exceeded", "call cancelled", "time limit exceeded"]
+        var refs: [Int32] = []
+        for message in messages {
             pushString(message, to: L)
-            let ref = luaL_ref(L, clua_registryindex())
-            if slot == 1 { control.pointee.stop_message_ref.1 = ref } else { control.pointee.stop_message_ref.2 = ref }
+            refs.append(luaL_ref(L, clua_registryindex()))
         }
+        control.pointee.stop_message_ref = (refs[0], refs[1], refs[2], refs[3])
         try compile(L, source: Self.prelude, chunkName: "sandbox")
         lua_rawgeti(L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-        try protectedCall(L, arguments: 1, results: 3)
+        luaL_requiref(L, "debug", luaopen_debug, 0)  // for the prelude only: never in a layer
+        lua_createtable(L, 0, 0)
+        hiddenRef = luaL_ref(L, clua_registryindex())
+        for name in ["next", "rawget", "rawlen"] {
+            lua_rawgeti(L, clua_registryindex(), lua_Integer(hiddenRef))
+            clua_push_see_through(L, -1, name)
+            clua_remove(L, -2)
+        }
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(hiddenRef))
+        // hidden_of must be first-class for the prelude: move it before the see-through builtins.
+        clua_insert(L, -4)
+        try protectedCall(L, arguments: 6, results: 4)
+        sealRef = luaL_ref(L, clua_registryindex())
         lockRef = luaL_ref(L, clua_registryindex())
+        layerRef = luaL_ref(L, clua_registryindex())
+        builtinsRef = luaL_ref(L, clua_registryindex())
+        // The hidden table is weak-keyed so frozen tables of a dropped layer can be collected.
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(hiddenRef))
+        lua_createtable(L, 0, 1)
+        pushString("k", to: L)
+        lua_setfield(L, -2, "__mode")
+        lua_setmetatable(L, -2)
+        lua_settop(L, 0)
+        registerHost("bucket", .raw(Self.bucket), inBuiltins: true)
+        try pushLayer()
+    }
+
+    /// Starts a new layer of globals over the current one. Chunks loaded from now on define
+    /// their globals in it and see those of the layers below; code loaded into a lower layer
+    /// never sees it. The test runner loads the policy into the first layer and the test
+    /// harness into a second, so the policy cannot see or replace anything the tests use.
+    public func pushLayer() throws(LuaError) {
+        let L = try open()
+        guard !isLocked else { throw LuaError(.runtime, "cannot add a layer: the state is locked") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(layerRef))
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(globalsRef == 0 ? builtinsRef : globalsRef))
+        try protectedCall(L, arguments: 1, results: 2)
         globalsRef = luaL_ref(L, clua_registryindex())
         envRef = luaL_ref(L, clua_registryindex())
-        registerHost("bucket", .raw(Self.bucket))
+    }
+
+    /// Freezes every table the chunks of the current layer built while loading and records
+    /// the upvalues their functions captured; after every later call those upvalues are put
+    /// back, and a call that changed one fails (``LuaError/Kind/impure``). Call once, after
+    /// the policy loaded and before ``lock()``.
+    public func seal() throws(LuaError) {
+        let L = try open()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(sealRef))
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(globalsRef))
+        let saved = limits
+        // Sealing is host work: it may touch every value the policy built, so it runs unbudgeted.
+        control.pointee.budget = Int64.max / 2
+        defer { limits = saved }
+        try protectedCall(L, arguments: 1, results: 1)
+        if snapshotRef != 0 { luaL_unref(L, clua_registryindex(), snapshotRef) }
+        snapshotRef = luaL_ref(L, clua_registryindex())
+    }
+
+    /// Puts back every upvalue the last call changed; returns the first one's name and line.
+    func restoreUpvalues(_ L: OpaquePointer) -> (name: String, chunk: String, line: Int)? {
+        guard snapshotRef != 0 else { return nil }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(snapshotRef))
+        var name: UnsafePointer<CChar>?
+        var line: Int32 = 0
+        var source = [CChar](repeating: 0, count: Int(LUA_IDSIZE) + 1)
+        guard clua_restore_upvalues(L, -1, &name, &line, &source) > 0 else { return nil }
+        let chunk = source.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return (name.map { String(cString: $0) } ?? "?", chunk, Int(line))
     }
 }

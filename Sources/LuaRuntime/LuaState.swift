@@ -1,4 +1,5 @@
 import CLua
+import CLuaHost
 
 /// One sandboxed PUC Lua 5.4 state. Not `Sendable`: use it from one thread at a time, or
 /// through ``LuaStatePool``.
@@ -20,7 +21,8 @@ public final class LuaState {
     /// Limits for subsequent calls.
     public var limits: LuaLimits { didSet { applyLimits() } }
     /// Polled by the count hook; cancel it from any thread to stop the running call.
-    public let interrupt = LuaInterrupt()
+    /// ``LuaStatePool`` gives each call a fresh one.
+    public internal(set) var interrupt = LuaInterrupt()
     /// Cost of the most recent ``call(_:_:)`` or ``load(source:chunkName:)``.
     public internal(set) var lastCallStats = LuaCallStats()
     /// Whether ``lock()`` has run: globals are then read-only and undeclared reads fail.
@@ -30,7 +32,10 @@ public final class LuaState {
     /// Lines executed while coverage was enabled (cleared by ``resetCoverage()``).
     public internal(set) var coveredLines: Set<LuaSourceLine> = []
 
-    var envRef: Int32 = 0, globalsRef: Int32 = 0, lockRef: Int32 = 0
+    /// Registry refs: the top layer's env and declared tables, the prelude's functions, the
+    /// builtins layer, the frozen-table map and the upvalue snapshot taken by ``seal()``.
+    var envRef: Int32 = 0, globalsRef: Int32 = 0, lockRef: Int32 = 0, layerRef: Int32 = 0, sealRef: Int32 = 0
+    var builtinsRef: Int32 = 0, hiddenRef: Int32 = 0, snapshotRef: Int32 = 0
     var hostFunctions: [HostFunction] = []
     var isCalling = false
     var lastLineSource: UnsafePointer<CChar>?
@@ -84,6 +89,7 @@ public final class LuaState {
         control.pointee.limit = limits.memoryLimitBytes
         control.pointee.budget = Int64(limits.instructionBudget)
         control.pointee.granularity = Int32(limits.hookGranularity)
+        control.pointee.max_string = limits.maxStringBytes
     }
 
     /// Compiles `source` (text only: binary chunks are refused) and runs its main body in the
@@ -133,14 +139,22 @@ public final class LuaState {
             lastCallStats = stats(since: start)
         }
         guard lua_checkstack(L, Int32(clamping: args.count + 2)) != 0 else { throw LuaError(.runtime, "too many arguments") }
-        lua_rawgeti(L, clua_registryindex(), lua_Integer(globalsRef))
-        pushString(function, to: L)
-        guard lua_rawget(L, -2) == LUA_TFUNCTION else {
+        guard pushGlobal(L, function) == LUA_TFUNCTION else {
             throw LuaError(.missingFunction, "no global function '\(function)'")
         }
         for arg in args { try arg.push(to: L) }
-        try protectedCall(L, arguments: Int32(args.count), results: 1)
-        return try LuaValue.read(from: L, at: -1, root: "result")
+        do {
+            try protectedCall(L, arguments: Int32(args.count), results: 1)
+        } catch {
+            _ = restoreUpvalues(L)
+            throw error
+        }
+        if let changed = restoreUpvalues(L) {
+            throw LuaError(.impure, "the call changed '\(changed.name)', a value captured while the policy loaded; "
+                           + "calls must not keep state (use a local of the call)", chunkName: changed.chunk.isEmpty ? nil : changed.chunk,
+                           line: changed.line > 0 ? changed.line : nil)
+        }
+        return try LuaValue.read(from: L, at: -1, root: "result", limits: limits)
     }
 
     private func stats(since start: ContinuousClock.Instant) -> LuaCallStats {

@@ -1,12 +1,18 @@
-import Synchronization
+import Foundation
 
-/// A small pool of identical ``LuaState``s for concurrent callers (one pool per policy version).
+/// A small set of identical ``LuaState``s, each confined to a thread of its own, for concurrent
+/// callers (one pool per policy version).
 ///
-/// Every state comes from `factory`, so all of them load the same prelude and policy source.
-/// A caller gets a state to itself for the duration of `body`. When all states are busy the
-/// pool creates another one up to `maxStates`, otherwise the caller *suspends* (a continuation,
-/// never a blocked thread) until a state is released. Task cancellation interrupts the running
-/// Lua call through the state's ``LuaInterrupt``, and cancels a caller still waiting.
+/// Lua runs on the pool's threads, never on the caller's: a call stuck in C library code or
+/// burning its whole time limit holds one of these threads, not a thread of Swift's cooperative
+/// pool or of an HTTP event loop, so a slow or hostile policy cannot stall anything else (the
+/// way GRDB confines each SQLite connection to its own queue). Callers suspend on a
+/// continuation until their call is done.
+///
+/// Threads and their states are made lazily, up to `maxStates`, each state by `factory` on its
+/// own thread. Calls wait in one FIFO queue; a call that found every state busy and waited
+/// longer than `waitLimit` for one fails with `.timeout` without running. Task cancellation interrupts the running
+/// Lua call through the state's ``LuaInterrupt``, and a call cancelled while waiting never runs.
 ///
 /// States are kept after every ``LuaError``, memory errors included: Lua unwinds a refused
 /// allocation (`LUA_ERRMEM`) cleanly and the state stays consistent. A state whose stack was
@@ -21,170 +27,198 @@ import Synchronization
 /// }
 /// let result = try await pool.withState { try $0.call("decide", [ctx]) }
 /// ```
-// @unchecked Sendable: the LuaStates it holds are not Sendable, but an idle state is reachable
-// only inside `storage` (guarded by the Mutex), and acquire removes it there before handing it
-// to exactly one caller, who returns it through release. So no state is ever touched by two
-// threads at once, which is the only invariant LuaState needs.
-public final class LuaStatePool: @unchecked Sendable {
-    /// A state passing between the pool and its one current owner (see the comment above for
-    /// why sending it is safe); region checking cannot see that ownership, so it is stated here.
-    private struct Handoff: Sendable {
-        nonisolated(unsafe) let state: LuaState
-    }
-
-    private typealias Waiter = (id: UInt64, continuation: CheckedContinuation<Handoff?, any Error>)
-
-    private struct Storage {
-        var idle: [Handoff] = []
-        var created = 0
-        var waiters: [Waiter] = []
-        var nextWaiterID: UInt64 = 0
-        var isClosed = false
-    }
-
-    /// A caller's next step, decided under the lock.
-    private enum Grant {
-        case state(Handoff)
-        case create
-        case wait
-    }
-
+public final class LuaStatePool: Sendable {
     public let maxStates: Int
+    let name: String
+    let waitLimit: Duration?
     private let factory: @Sendable () throws -> LuaState
-    private let storage = Mutex(Storage())
+    private let shared = Shared()
+
+    /// One call waiting for, or running on, a state.
+    private final class Job: @unchecked Sendable {
+        let interrupt: LuaInterrupt
+        let enqueued = ContinuousClock.now
+        /// Set when the call found every state busy: it then fails if it waits past `waitLimit`.
+        /// (Guarded by the queue's lock; a call served by an idle or new thread has no limit.)
+        var queuedBehindBusyStates = false
+        let execute: @Sendable (LuaState) -> Void
+        let fail: @Sendable (any Error) -> Void
+
+        init(interrupt: LuaInterrupt, execute: @escaping @Sendable (LuaState) -> Void, fail: @escaping @Sendable (any Error) -> Void) {
+            self.interrupt = interrupt
+            self.execute = execute
+            self.fail = fail
+        }
+    }
+
+    /// The queue and the counts, guarded by `condition` (which the workers also wait on).
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var jobs: [Job] = []
+        var head = 0
+        var threads = 0
+        var waiting = 0
+        var states = 0
+        var isClosed = false
+
+        var queued: Int { jobs.count - head }
+
+        func take() -> Job? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            head += 1
+            if head > 64, head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
 
     /// - Parameters:
-    ///   - maxStates: upper bound of live states (at least 1).
-    ///   - factory: builds a ready (loaded, locked) state; called lazily, up to `maxStates` times.
-    public init(maxStates: Int, factory: @escaping @Sendable () throws -> LuaState) {
+    ///   - maxStates: upper bound of threads and live states (at least 1).
+    ///   - name: names the threads (`oracle-chat.lua.<name>`).
+    ///   - waitLimit: how long a call may wait for a free state before it fails with `.timeout`.
+    ///   - factory: builds a ready (loaded, locked) state; called on the thread that will own it.
+    public init(maxStates: Int, name: String = "pool", waitLimit: Duration? = nil,
+                factory: @escaping @Sendable () throws -> LuaState) {
         self.maxStates = max(1, maxStates)
+        self.name = name
+        self.waitLimit = waitLimit
         self.factory = factory
     }
 
-    /// Runs `body` with a state of its own. Throws `CancellationError` if cancelled while
-    /// waiting, `LuaError(.cancelled)` if cancelled while Lua runs, or the factory's error.
-    public func withState<T>(
-        isolation: isolated (any Actor)? = #isolation, _ body: (LuaState) throws -> T
-    ) async throws -> T {
-        // A caller cancelled before it got here must not start a call on a freshly idle state.
+    /// Runs `body` with a state of its own, on that state's thread. Throws `CancellationError`
+    /// if cancelled before the call started, `LuaError(.cancelled)` if cancelled while Lua ran,
+    /// `LuaError(.timeout)` if it waited longer than `waitLimit`, or the factory's error.
+    public func withState<T: Sendable>(_ body: @escaping @Sendable (LuaState) throws -> T) async throws -> T {
         try Task.checkCancellation()
-        // The fast path is synchronous so an uncontended call never leaves the caller's executor.
-        var handoff = try takeIdleOrCreate()
-        if handoff == nil { handoff = try await waitForState() }
-        let state = handoff!.state
-        defer { release(state) }
-        let interrupt = state.interrupt
+        let interrupt = LuaInterrupt()
         return try await withTaskCancellationHandler {
-            try body(state)
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let job = Job(interrupt: interrupt, execute: { state in
+                    continuation.resume(with: Result { try body(state) })
+                }, fail: { error in
+                    continuation.resume(throwing: error)
+                })
+                if let error = enqueue(job) { continuation.resume(throwing: error) }
+            }
         } onCancel: {
             interrupt.cancel()
         }
     }
 
-    /// Live states (idle + in use).
-    public var stateCount: Int { storage.withLock { $0.created } }
+    /// Live states (idle and in use).
+    public var stateCount: Int {
+        shared.condition.lock()
+        defer { shared.condition.unlock() }
+        return shared.states
+    }
 
-    /// Drops idle states and fails waiting callers; states in use are dropped when released.
+    /// Calls waiting for a state.
+    var queuedCount: Int {
+        shared.condition.lock()
+        defer { shared.condition.unlock() }
+        return shared.queued
+    }
+
+    /// Refuses new calls; calls already queued still run, then the threads end and their states
+    /// are closed.
     public func close() {
-        let waiters = storage.withLock { storage -> [Waiter] in
-            storage.isClosed = true
-            storage.created -= storage.idle.count
-            storage.idle.removeAll()
-            defer { storage.waiters.removeAll() }
-            return storage.waiters
-        }
-        for waiter in waiters { waiter.continuation.resume(throwing: LuaError(.cancelled, "state pool closed")) }
+        shared.condition.lock()
+        shared.isClosed = true
+        shared.condition.broadcast()
+        shared.condition.unlock()
     }
 
-    /// An idle state, or a new one if below `maxStates`; nil when the caller has to wait.
-    private func takeIdleOrCreate() throws -> Handoff? {
-        switch try storage.withLock({ storage throws(LuaError) -> Grant in try Self.grant(&storage, max: maxStates) }) {
-        case .state(let state): return state
-        case .create: return try create()
-        case .wait: return nil
+    private func enqueue(_ job: Job) -> LuaError? {
+        shared.condition.lock()
+        guard !shared.isClosed else {
+            shared.condition.unlock()
+            return LuaError(.cancelled, "state pool closed")
         }
+        shared.jobs.append(job)
+        let mustWait = shared.queued > shared.waiting
+        let spawn = mustWait && shared.threads < maxStates
+        if spawn { shared.threads += 1 }
+        job.queuedBehindBusyStates = mustWait && !spawn
+        shared.condition.signal()
+        shared.condition.unlock()
+        if spawn {
+            // The thread holds the queue and the factory, not the pool: dropping the pool closes it.
+            let worker = Worker(shared: shared, factory: factory, waitLimit: waitLimit)
+            let thread = Thread { worker.work() }
+            thread.name = "oracle-chat.lua.\(name)"
+            thread.start()
+        }
+        return nil
     }
 
-    /// Suspends until a state is released (or a slot frees up), or the task is cancelled.
-    private func waitForState() async throws -> Handoff {
-        let id = storage.withLock { storage in
-            storage.nextWaiterID += 1
-            return storage.nextWaiterID
-        }
-        let granted = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Handoff?, any Error>) in
-                // Re-check under the lock: a state may have been released since the fast path.
-                let grant = storage.withLock { storage -> Result<Grant, any Error> in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    let grant = Result { () throws(LuaError) -> Grant in try Self.grant(&storage, max: maxStates) }
-                    if case .success(.wait) = grant { storage.waiters.append((id, continuation)) }
-                    return grant.mapError { $0 }
+    deinit { close() }
+
+    /// What a worker thread needs: the queue, the factory and the wait limit.
+    private struct Worker: Sendable {
+        let shared: Shared
+        let factory: @Sendable () throws -> LuaState
+        let waitLimit: Duration?
+
+        /// Owns one state and runs queued calls on it until the pool closes.
+        func work() {
+            var state: LuaState?
+            while true {
+                shared.condition.lock()
+                var job = shared.take()
+                while job == nil, !shared.isClosed {
+                    shared.waiting += 1
+                    shared.condition.wait()
+                    shared.waiting -= 1
+                    job = shared.take()
                 }
-                switch grant {
-                case .success(.state(let state)): continuation.resume(returning: state)
-                case .success(.create): continuation.resume(returning: nil)
-                case .success(.wait): break
-                case .failure(let error): continuation.resume(throwing: error)
+                guard let job else {
+                    shared.threads -= 1
+                    if state != nil { shared.states -= 1 }
+                    shared.condition.unlock()
+                    state?.close()
+                    return
+                }
+                shared.condition.unlock()
+                run(job, on: &state)
+            }
+        }
+
+        private func run(_ job: Job, on state: inout LuaState?) {
+            if job.interrupt.isCancelled {
+                job.fail(CancellationError())
+                return
+            }
+            if let waitLimit, job.queuedBehindBusyStates, ContinuousClock.now - job.enqueued > waitLimit {
+                job.fail(LuaError(.timeout, "waited longer than \(LuaState.describe(waitLimit)) for a free Lua state"))
+                return
+            }
+            if state == nil {
+                do {
+                    state = try factory()
+                    adjustStates(by: 1)
+                } catch {
+                    job.fail(error)
+                    return
                 }
             }
-        } onCancel: {
-            let waiter = storage.withLock { storage -> Waiter? in
-                guard let index = storage.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return storage.waiters.remove(at: index)
+            guard let current = state else { return }
+            current.interrupt = job.interrupt
+            job.execute(current)
+            current.interrupt = LuaInterrupt()
+            if current.handle == nil || current.stackTop != 0 {
+                current.close()
+                state = nil
+                adjustStates(by: -1)
             }
-            waiter?.continuation.resume(throwing: CancellationError())
         }
-        return try granted ?? create()
-    }
 
-    private static func grant(_ storage: inout Storage, max: Int) throws(LuaError) -> Grant {
-        if storage.isClosed { throw LuaError(.cancelled, "state pool closed") }
-        if let state = storage.idle.popLast() { return .state(state) }
-        if storage.created < max {
-            storage.created += 1
-            return .create
+        private func adjustStates(by delta: Int) {
+            shared.condition.lock()
+            shared.states += delta
+            shared.condition.unlock()
         }
-        return .wait
-    }
-
-    /// Runs the factory for a slot already counted in `created`; gives the slot back on failure.
-    private func create() throws -> Handoff {
-        do {
-            return Handoff(state: try factory())
-        } catch {
-            freeSlot()
-            throw error
-        }
-    }
-
-    private func release(_ state: LuaState) {
-        state.interrupt.reset()
-        guard state.handle != nil, state.stackTop == 0 else {
-            state.close()
-            freeSlot()
-            return
-        }
-        let waiter = storage.withLock { storage -> Waiter? in
-            if storage.isClosed {
-                storage.created -= 1
-                return nil
-            }
-            if !storage.waiters.isEmpty { return storage.waiters.removeFirst() }
-            storage.idle.append(Handoff(state: state))
-            return nil
-        }
-        waiter?.continuation.resume(returning: Handoff(state: state))
-    }
-
-    /// A state was dropped: hand its slot to the longest waiter, who will create a new one.
-    private func freeSlot() {
-        let waiter = storage.withLock { storage -> Waiter? in
-            guard !storage.waiters.isEmpty, !storage.isClosed else {
-                storage.created -= 1
-                return nil
-            }
-            return storage.waiters.removeFirst()
-        }
-        waiter?.continuation.resume(returning: nil)
     }
 }

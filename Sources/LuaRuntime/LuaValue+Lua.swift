@@ -39,8 +39,8 @@ extension LuaValue {
     }
 
     /// Reads the Lua value at `index` (stack unchanged). `root` names it in errors, e.g. "result".
-    static func read(from L: OpaquePointer, at index: Int32, root: String) throws(LuaError) -> LuaValue {
-        var reader = LuaValueReader(L: L)
+    static func read(from L: OpaquePointer, at index: Int32, root: String, limits: LuaLimits = LuaLimits()) throws(LuaError) -> LuaValue {
+        var reader = LuaValueReader(L: L, bytesLeft: limits.maxResultBytes, maxBytes: limits.maxResultBytes)
         do {
             return try reader.read(lua_absindex(L, index), depth: 0)
         } catch {
@@ -66,6 +66,19 @@ func readString(from L: OpaquePointer, at index: Int32) -> String? {
     return String(validating: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
 }
 
+/// An error message as text: at most `limit` bytes (cut at a character boundary, with a note
+/// of how long it was), invalid UTF-8 replaced, so a policy cannot flood logs or responses.
+func readMessage(from L: OpaquePointer, at index: Int32, limit: Int) -> String {
+    var length = 0
+    guard let bytes = lua_tolstring(L, index, &length) else { return "" }
+    let raw = UnsafeRawBufferPointer(start: bytes, count: min(length, max(0, limit)))
+    var text = String(decoding: raw, as: UTF8.self)
+    guard length > limit else { return text }
+    // A cut through a multi-byte character decodes as U+FFFD at the end: drop it.
+    if text.unicodeScalars.last == "\u{FFFD}" { text.unicodeScalars.removeLast() }
+    return text + "… (message cut: \(length) bytes)"
+}
+
 /// A failed read: the path is collected leaf-first while the error unwinds (no cost on success).
 struct LuaConversionFailure: Error {
     var path: [String] = []
@@ -74,18 +87,39 @@ struct LuaConversionFailure: Error {
 
 struct LuaValueReader {
     let L: OpaquePointer
+    /// What the value may still take when encoded: strings count their bytes every time they
+    /// appear (a table holding one big string 100 times is 100 times as big as JSON), every
+    /// other value 8 bytes. Bounds what a result can cost the host, whatever it cost Lua.
+    var bytesLeft: Int
+    let maxBytes: Int
     var remaining = LuaConversionLimits.maxValues
     var ancestors: [UnsafeRawPointer] = []
+
+    mutating func charge(_ bytes: Int) throws(LuaConversionFailure) {
+        bytesLeft -= bytes
+        guard bytesLeft >= 0 else {
+            throw LuaConversionFailure(reason: "value larger than \(maxBytes) bytes (strings count each time they appear)")
+        }
+    }
 
     mutating func read(_ index: Int32, depth: Int) throws(LuaConversionFailure) -> LuaValue {
         remaining -= 1
         guard remaining >= 0 else { throw LuaConversionFailure(reason: "more than \(LuaConversionLimits.maxValues) values") }
         switch lua_type(L, index) {
-        case LUA_TNIL: return .nil
-        case LUA_TBOOLEAN: return .bool(lua_toboolean(L, index) != 0)
+        case LUA_TNIL: try charge(8); return .nil
+        case LUA_TBOOLEAN: try charge(8); return .bool(lua_toboolean(L, index) != 0)
         case LUA_TNUMBER:
-            return lua_isinteger(L, index) != 0 ? .integer(lua_tointegerx(L, index, nil)) : .number(lua_tonumberx(L, index, nil))
+            try charge(8)
+            if lua_isinteger(L, index) != 0 { return .integer(lua_tointegerx(L, index, nil)) }
+            let number = lua_tonumberx(L, index, nil)
+            guard number.isFinite else {
+                throw LuaConversionFailure(reason: "number is \(number.isNaN ? "NaN" : "infinite"), which JSON cannot represent")
+            }
+            return .number(number)
         case LUA_TSTRING:
+            var length = 0
+            _ = lua_tolstring(L, index, &length)
+            try charge(length + 2)
             guard let text = readString(from: L, at: index) else { throw LuaConversionFailure(reason: "string is not valid UTF-8") }
             return .string(text)
         case LUA_TTABLE: return try readTable(index, depth: depth)
@@ -108,6 +142,9 @@ struct LuaValueReader {
         while lua_next(L, t) != 0 {
             let keyType = lua_type(L, -2)
             if keyType == LUA_TSTRING {
+                var keyLength = 0
+                _ = lua_tolstring(L, -2, &keyLength)
+                try charge(keyLength + 2)
                 guard let key = readString(from: L, at: -2) else {
                     throw LuaConversionFailure(reason: "table key is not valid UTF-8")
                 }

@@ -64,8 +64,39 @@ import Testing
     @Test func deepAndExplodingValuesFailWithoutCrashing() throws {
         let state = try makeState(Self.source)
         #expect(luaError { try state.call("deep") }?.message.contains("nested deeper than 64") == true)
-        #expect(luaError { try state.call("shared") }?.message.contains("more than 200000 values") == true)
+        #expect(luaError { try state.call("shared") }?.message.contains("larger than 65536 bytes") == true)
+        let counted = try makeState(Self.source, limits: LuaLimits(maxResultBytes: 1 << 30))
+        #expect(luaError { try counted.call("shared") }?.message.contains("more than 200000 values") == true)
         #expect(state.stackTop == 0)
+    }
+
+    @Test func aSharedStringCountsEveryTimeItAppears() throws {
+        // 1 MiB of Lua memory, 100 MiB as JSON: refused by its encoded size, not its Lua size.
+        let state = try makeState("""
+            function fan_out() local s = ("x"):rep(200000) local t = {} for i = 1, 100 do t[i] = s end return t end
+            function one_copy() return {("x"):rep(60000)} end
+            """, limits: LuaLimits(maxStringBytes: 1 << 20))
+        let error = luaError { try state.call("fan_out") }
+        #expect(error?.kind == .conversion)
+        #expect(error?.message.contains("larger than 65536 bytes") == true)
+        #expect(try state.call("one_copy").arrayValue?.count == 1)
+    }
+
+    @Test(arguments: ["0/0", "1/0", "-1/0", "math.huge"])
+    func nonFiniteNumbersAreAConversionError(expression: String) throws {
+        let state = try makeState("function probe() return { x = \(expression) } end")
+        let error = luaError { try state.call("probe") }
+        #expect(error?.kind == .conversion)
+        #expect(error?.message.hasPrefix("result.x: number is") == true)
+        #expect(error?.message.contains("JSON cannot represent") == true)
+    }
+
+    @Test func errorMessagesAreCut() throws {
+        let state = try makeState(#"function shout() error(string.rep("E", 200000)) end"#, limits: LuaLimits(maxErrorBytes: 1024))
+        let error = luaError { try state.call("shout") }
+        #expect(error?.kind == .runtime)
+        #expect(error.map { $0.message.utf8.count < 1200 } == true)
+        #expect(error?.message.hasSuffix("(message cut: 200012 bytes)") == true)  // with its "test.lua:1: "
     }
 
     @Test func jsonIsPlainAndKeepsIntegers() throws {

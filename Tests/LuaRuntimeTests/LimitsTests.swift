@@ -9,9 +9,9 @@ import Testing
       for _ = 1, 100 do pcall(function() while true do end end) end
       return "escaped"
     end
-    function bomb() return string.rep("x", 1e9) end
+    function bomb() local t = {} for i = 1, 100 do t[i] = string.rep("x", 2e5) .. i end return #t end
     function grow() local t = {} for i = 1, 1e8 do t[i] = i end return #t end
-    function caught_bomb() local ok = pcall(string.rep, "x", 1e9) return ok end
+    function caught_bomb() local ok = pcall(function() local t = {} for i = 1, 100 do t[i] = string.rep("x", 2e5) .. i end end) return ok end
     function small() return 1 + 1 end
     function loop(n) local s = 0 for i = 1, n do s = s + i end return s end
     """
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func memoryErrorCaughtByScriptLeavesCallWithinCap() throws {
-        let state = try makeState(Self.source, limits: LuaLimits(memoryLimitBytes: 8 << 20))
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: 100_000_000, memoryLimitBytes: 8 << 20))
         #expect(try state.call("caught_bomb") == false)
         #expect(state.stackTop == 0)
     }
@@ -71,7 +71,7 @@ import Testing
 
     @Test func cancellationStopsALongCall() async throws {
         let pool = LuaStatePool(maxStates: 1) {
-            try makeState(Self.source, limits: LuaLimits(instructionBudget: 20_000_000_000))
+            try makeState(Self.source, limits: LuaLimits(instructionBudget: 20_000_000_000, timeout: nil))
         }
         let task = Task { try await pool.withState { try $0.call("spin") } }
         // Cancel from a Dispatch thread: the spinning call holds a cooperative thread (there
@@ -88,6 +88,22 @@ import Testing
         // The state went back to the pool, reset and usable.
         #expect(try await pool.withState { try $0.call("small") } == 2)
         #expect(pool.stateCount == 1)
+    }
+
+    @Test func timeLimitStopsALongCallAndStateStaysUsable() throws {
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: Int.max / 4, timeout: .milliseconds(20)))
+        let error = luaError { try state.call("spin") }
+        #expect(error?.kind == .timeout)
+        #expect(error?.message == "time limit of 20 ms exceeded")
+        #expect(error?.line == 1)
+        #expect(state.stackTop == 0)
+        #expect(try state.call("small") == 2)
+    }
+
+    @Test func pcallCannotSwallowTimeLimit() throws {
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: Int.max / 4, timeout: .milliseconds(20)))
+        #expect(luaError { try state.call("swallow") }?.kind == .timeout)
+        #expect(try state.call("small") == 2)
     }
 
     @Test func interruptBeforeCallFailsFast() throws {

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Testing
 @testable import LuaRuntime
 
@@ -49,23 +50,62 @@ import Testing
         #expect(pool.stateCount == 1)
     }
 
-    @Test func cancelledWaiterLeavesThePool() async throws {
-        let pool = LuaStatePool(maxStates: 1) {
-            try makeState(Self.rollout + "\nfunction spin() while true do end end", limits: LuaLimits(instructionBudget: 20_000_000_000))
+    /// Starts a call that holds the pool's only state (on the pool's thread) until `release` is
+    /// signalled; returns once it runs.
+    static func occupy(_ pool: LuaStatePool) async -> (Task<Int, any Error>, DispatchSemaphore) {
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let busy = Task { try await pool.withState { _ in started.signal(); release.wait(); return 1 } }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { started.wait(); continuation.resume() }
         }
-        let busy = Task { try await pool.withState { try $0.call("spin") } }
-        // The waiter must queue behind the busy call, so wait until that call holds the only state.
-        while pool.stateCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        try await Task.sleep(for: .milliseconds(20))
-        let waiter = Task { try await pool.withState { _ in 1 } }
-        // Cancel from Dispatch: the spinning call occupies a cooperative thread.
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { waiter.cancel() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { busy.cancel() }
+        return (busy, release)
+    }
+
+    @Test func cancelledWaiterNeverRuns() async throws {
+        let pool = LuaStatePool(maxStates: 1) { try makeState(Self.rollout) }
+        let (busy, release) = await Self.occupy(pool)
+        let ran = Atomic<Bool>(false)
+        let waiter = Task { try await pool.withState { _ in ran.store(true, ordering: .relaxed); return 2 } }
+        while pool.queuedCount == 0 { await Task.yield() }
+        waiter.cancel()
+        release.signal()
         await #expect(throws: CancellationError.self) { try await waiter.value }
-        // (.cancelled either mid-call, with a line, or just before the call if it started late)
-        let busyError = await #expect(throws: LuaError.self) { try await busy.value }
-        #expect(busyError?.kind == .cancelled)
-        #expect(try await pool.withState { _ in 2 } == 2)
+        #expect(ran.load(ordering: .relaxed) == false)
+        #expect(try await busy.value == 1)
+        #expect(try await pool.withState { _ in 3 } == 3)
+    }
+
+    @Test func callsRunOffTheCallersThread() async throws {
+        // A call stuck for its whole time limit holds a pool thread, not the caller's: other
+        // work on the cooperative pool goes on meanwhile.
+        let pool = LuaStatePool(maxStates: 1) {
+            try makeState(Self.rollout + "\nfunction spin() while true do end end",
+                          limits: LuaLimits(instructionBudget: Int.max / 4, timeout: .seconds(30)))
+        }
+        let stuck = Task { try await pool.withState { try $0.call("spin") } }
+        while pool.stateCount == 0 { await Task.yield() }
+        // Two cooperative tasks still complete while the Lua thread spins.
+        async let a = Task { 1 }.value
+        async let b = Task { 2 }.value
+        #expect(await a + b == 3)
+        stuck.cancel()
+        let error = await #expect(throws: LuaError.self) { try await stuck.value }
+        #expect(error?.kind == .cancelled)
+    }
+
+    @Test func aCallThatWaitedTooLongFailsWithoutRunning() async throws {
+        let pool = LuaStatePool(maxStates: 1, waitLimit: .milliseconds(1)) { try makeState(Self.rollout) }
+        let (busy, release) = await Self.occupy(pool)
+        let ran = Atomic<Bool>(false)
+        let late = Task { try await pool.withState { _ in ran.store(true, ordering: .relaxed); return 2 } }
+        // Hold the state until the late call has queued, and then past its wait limit.
+        while pool.queuedCount == 0 { await Task.yield() }
+        try await Task.sleep(for: .milliseconds(20))
+        release.signal()
+        let error = await #expect(throws: LuaError.self) { try await late.value }
+        #expect(error?.kind == .timeout)
+        #expect(ran.load(ordering: .relaxed) == false)
+        #expect(try await busy.value == 1)
     }
 
     @Test func factoryFailureIsReportedAndSlotReturned() async throws {

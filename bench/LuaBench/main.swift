@@ -128,9 +128,12 @@ lua_close(bareState)
 
 // MARK: (2) host API, (3) pool from one task
 
+/// A state as the policy host builds one: loaded, sealed (frozen load-time tables, upvalues
+/// checked after every call), locked.
 @MainActor func makePolicyState(_ source: String, _ name: String) throws -> LuaState {
     let state = try LuaState()
     try state.load(source: source, chunkName: name)
+    try state.seal()
     state.lock()
     return state
 }
@@ -145,6 +148,7 @@ let poolSource = rolloutSource
 let pool = LuaStatePool(maxStates: 2) {
     let state = try LuaState()
     try state.load(source: poolSource, chunkName: "rollout.lua")
+    try state.seal()
     state.lock()
     return state
 }
@@ -170,8 +174,8 @@ print(["path".padding(toLength: 34, withPad: " ", startingAt: 0), "p50 ns", "p99
     .joined(separator: " | "))
 print(row("(1) bare lua_pcall, hand-pushed", bare, baseline: bare))
 print(row("(1b) bare + count hook per call", bareHooked, baseline: bare))
-print(row("(2) LuaState.call", host, baseline: bare))
-print(row("(3) LuaStatePool.withState", pooled, baseline: bare))
+print(row("(2) LuaState.call (sealed)", host, baseline: bare))
+print(row("(3) LuaStatePool.withState (thread)", pooled, baseline: bare))
 print("instructions per decide (granularity 1): ", terminator: "")
 hostState.limits = LuaLimits(hookGranularity: 1)
 _ = try hostState.call("decide", [contexts[0]])

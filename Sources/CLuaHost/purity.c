@@ -1,0 +1,79 @@
+// The C parts of keeping policies pure: builtins that see through frozen tables, and the
+// per-call check that restores the values a policy's load-time closures captured.
+#include <string.h>
+#include "clua_host.h"
+
+// Replaces argument 1 by the frozen table's contents (upvalue 1 maps proxy -> contents).
+static void see_through(lua_State *L) {
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TTABLE) lua_replace(L, 1);
+    else lua_pop(L, 1);
+}
+
+// next(t, k): the stock function over a frozen table's contents.
+static int next_through(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    see_through(L);
+    if (lua_next(L, 1)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+// rawget(t, k)
+static int rawget_through(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    lua_settop(L, 2);
+    see_through(L);
+    lua_rawget(L, 1);
+    return 1;
+}
+
+// rawlen(v)
+static int rawlen_through(lua_State *L) {
+    int t = lua_type(L, 1);
+    luaL_argexpected(L, t == LUA_TTABLE || t == LUA_TSTRING, 1, "table or string");
+    lua_settop(L, 1);
+    if (t == LUA_TTABLE) see_through(L);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
+    return 1;
+}
+
+void clua_push_see_through(lua_State *L, int hidden_index, const char *name) {
+    hidden_index = lua_absindex(L, hidden_index);
+    lua_CFunction f = name[0] == 'n' ? next_through : (name[3] == 'g' ? rawget_through : rawlen_through);
+    lua_pushvalue(L, hidden_index);
+    lua_pushcclosure(L, f, 1);
+}
+
+int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed, int *changed_line, char *changed_source) {
+    snapshot_index = lua_absindex(L, snapshot_index);
+    lua_Integer count = (lua_Integer)lua_rawlen(L, snapshot_index);
+    int restored = 0;
+    if (!lua_checkstack(L, 4)) return 0;
+    for (lua_Integer i = 1; i + 2 <= count; i += 3) {
+        lua_rawgeti(L, snapshot_index, i);          // the closure
+        int n = (int)(lua_rawgeti(L, snapshot_index, i + 1), lua_tointeger(L, -1));
+        lua_pop(L, 1);
+        const char *name = lua_getupvalue(L, -1, n);  // its current value
+        lua_rawgeti(L, snapshot_index, i + 2);      // the value it had after load
+        if (name != NULL && !lua_rawequal(L, -1, -2)) {
+            if (restored == 0) {
+                *changed = name;
+                lua_Debug ar;
+                lua_pushvalue(L, -3);
+                if (lua_getinfo(L, ">S", &ar)) {
+                    *changed_line = ar.linedefined;
+                    memcpy(changed_source, ar.short_src, LUA_IDSIZE);
+                }
+            }
+            lua_setupvalue(L, -3, n);               // pops the saved value into the upvalue
+            restored++;
+            lua_pop(L, 2);
+        } else {
+            lua_pop(L, name != NULL ? 3 : 2);
+        }
+    }
+    return restored;
+}

@@ -1,0 +1,145 @@
+import Testing
+@testable import LuaRuntime
+
+/// Calls cannot see or leave state from earlier calls: what a policy built while loading is
+/// frozen, the upvalues its functions captured are put back after every call, and no library
+/// table can be reached or changed.
+@Suite struct PurityTests {
+    /// A sealed state, as the policy host builds one.
+    func sealed(_ source: String) throws -> LuaState {
+        let state = try LuaState()
+        try state.load(source: source, chunkName: "policy.lua")
+        try state.seal()
+        state.lock()
+        return state
+    }
+
+    @Test func anUpvalueCounterCannotMakeEqualInputsDiffer() throws {
+        let state = try sealed("""
+            local count = 0
+            function decide(ctx)
+              count = count + 1
+              return { n = count }
+            end
+            """)
+        for _ in 0..<3 {
+            let error = luaError { try state.call("decide", [[:]]) }
+            #expect(error?.kind == .impure)
+            #expect(error?.message.contains("'count'") == true)
+            #expect(error?.chunkName == "policy.lua")
+            #expect(error?.line == 2)
+        }
+    }
+
+    @Test func aFailingCallLeavesNoStateEither() throws {
+        let state = try sealed("""
+            local seen = 0
+            function decide(ctx)
+              seen = seen + 1
+              if ctx.fail then error("boom") end
+              return { seen = seen }
+            end
+            """)
+        #expect(luaError { try state.call("decide", [["fail": true]]) }?.message == "boom")
+        // The failed call's change was put back, so this call's own change is the only one.
+        #expect(luaError { try state.call("decide", [[:]]) }?.kind == .impure)
+    }
+
+    @Test func tablesBuiltWhileLoadingAreFrozen() throws {
+        let state = try sealed("""
+            local hoard = {}
+            LIMITS = { p1 = 0.25, levels = { "P0", "P1" } }
+            function decide(ctx)
+              if ctx.write == "hoard" then hoard[#hoard + 1] = string.rep("x", 1000) end
+              if ctx.write == "global" then LIMITS.p1 = 0 end
+              if ctx.write == "nested" then table.insert(LIMITS.levels, "P2") end
+              if ctx.write == "meta" then setmetatable(LIMITS, {}) end
+              return { p1 = LIMITS.p1, levels = #LIMITS.levels, hoard = #hoard }
+            end
+            """)
+        for write in ["hoard", "global", "nested"] {
+            let error = luaError { try state.call("decide", [["write": .string(write)]]) }
+            #expect(error?.message.contains("cannot modify a table the policy built while loading") == true, "\(write)")
+        }
+        #expect(luaError { try state.call("decide", [["write": "meta"]]) }?.message.contains("protected metatable") == true)
+        #expect(try state.call("decide", [[:]]) == ["p1": 0.25, "levels": 2, "hoard": 0])
+    }
+
+    @Test func frozenTablesReadAsBefore() throws {
+        let state = try sealed("""
+            local LIST = { "a", "b", "c" }
+            local MAP = { x = 1, y = 2 }
+            local Class = {}
+            Class.__index = Class
+            function Class.name() return "instance" end
+            local object = setmetatable({}, Class)
+            function decide()
+              local keys = {}
+              for k in pairs(MAP) do keys[#keys + 1] = k end
+              table.sort(keys)
+              local n = 0
+              for _, v in ipairs(LIST) do n = n + #v end
+              local firstKey = next(LIST)
+              return {
+                len = #LIST, concat = table.concat(LIST, ","), unpacked = select("#", table.unpack(LIST)),
+                keys = table.concat(keys, ","), n = n, raw = rawget(MAP, "x"), rawlen = rawlen(LIST),
+                first = firstKey, name = object.name(), missing = MAP.z == nil,
+              }
+            end
+            """)
+        #expect(try state.call("decide") == [
+            "len": 3, "concat": "a,b,c", "unpacked": 3, "keys": "x,y", "n": 3, "raw": 1, "rawlen": 3,
+            "first": 1, "name": "instance", "missing": true,
+        ])
+        #expect(try state.call("decide")["len"] == 3)
+    }
+
+    @Test func reassigningTheEnvironmentIsImpure() throws {
+        let state = try sealed("""
+            function decide()
+              local before = type(string)
+              _ENV = { type = function() return "mine" end }
+              return { before = before }
+            end
+            """)
+        #expect(luaError { try state.call("decide") }?.kind == .impure)
+        #expect(luaError { try state.call("decide") }?.kind == .impure)
+    }
+
+    @Test func noLibraryTableCanBeReached() throws {
+        let state = try sealed("""
+            function probe()
+              local iterator, lib = pairs(string)
+              local ok = pcall(function() string.format = nil end)
+              local count = 0
+              for k, v in pairs(math) do count = count + 1 end
+              return { lib = lib == nil, write = not ok, count = count > 10, format = type(string.format),
+                       next = next(string) ~= nil, raw = type(rawget(table, "concat")) }
+            end
+            """)
+        #expect(try state.call("probe") == ["lib": true, "write": true, "count": true, "format": "function",
+                                             "next": true, "raw": "function"])
+    }
+
+    @Test(arguments: ["error", "pcall", "string", "type", "pairs", "bucket", "tostring"])
+    func builtInsCannotBeReplacedWhileLoading(name: String) throws {
+        let state = try LuaState()
+        let error = luaError { try state.load(source: "\(name) = function() return true end", chunkName: "trojan.lua") }
+        #expect(error?.message == "cannot replace built-in '\(name)'")
+        #expect(error?.chunkName == "trojan.lua")
+    }
+
+    @Test func aHigherLayerSeesTheLowerOneButNotTheOtherWayRound() throws {
+        let state = try LuaState()
+        try state.load(source: "function decide() return { helper = type(expect_eq) } end", chunkName: "policy.lua")
+        try state.seal()
+        try state.pushLayer()
+        try state.load(source: "function expect_eq() end\nfunction test_it() return { seen = type(decide) } end", chunkName: "test.lua")
+        state.lock()
+        #expect(try state.call("test_it") == ["seen": "function"])
+        // The policy's own code looks the name up in its own layer only: undeclared there.
+        #expect(luaError { try state.call("decide") }?.message == "undeclared global 'expect_eq'")
+        #expect(state.globalFunctionNames(withPrefix: "test_") == ["test_it"])
+        #expect(state.hasFunction("decide"))
+    }
+}
