@@ -10,7 +10,8 @@ extension PolicyHost.Configuration {
         for kind in PolicyKind.allCases { rates[kind] = runtime.sampleRates[kind.rawValue] ?? 1 }
         self.init(
             policiesDirectory: config.policiesDirectory, luaDirectory: config.luaDirectory,
-            limits: LuaLimits(instructionBudget: runtime.instructionBudget, memoryLimitBytes: runtime.memoryLimitMB << 20),
+            limits: LuaLimits(instructionBudget: runtime.instructionBudget, memoryLimitBytes: runtime.memoryLimitMB << 20,
+                              timeout: .milliseconds(runtime.timeoutMs)),
             statesPerPolicy: runtime.states, sampleRates: rates, decisionLogLimit: runtime.decisionLogMaxRows,
             redactor: Redactor(secrets: config.secrets))
     }

@@ -69,6 +69,8 @@ public struct OracleConfig: Sendable {
     public struct PolicyRuntimeSettings: Sendable {
         public var instructionBudget: Int
         public var memoryLimitMB: Int
+        /// Wall-clock limit of one call, in milliseconds.
+        public var timeoutMs: Int
         public var states: Int
         public var watchIntervalMs: Int
         public var decisionLogMaxRows: Int
@@ -150,7 +152,7 @@ public struct OracleConfig: Sendable {
         luaDirectory = text("LUA_DIR")
         policyRuntime = PolicyRuntimeSettings(
             instructionBudget: int("POLICY_INSTRUCTION_BUDGET"), memoryLimitMB: int("POLICY_MEMORY_LIMIT_MB"),
-            states: int("POLICY_STATES"), watchIntervalMs: int("POLICY_WATCH_INTERVAL_MS"),
+            timeoutMs: int("POLICY_TIMEOUT_MS"), states: int("POLICY_STATES"), watchIntervalMs: int("POLICY_WATCH_INTERVAL_MS"),
             decisionLogMaxRows: int("DECISION_LOG_MAX_ROWS"),
             sampleRates: Dictionary(uniqueKeysWithValues: ["rollout", "severity", "cleanup", "escalation"].map {
                 ($0, Double(text("DECISION_SAMPLE_\($0.uppercased())")) ?? 1)

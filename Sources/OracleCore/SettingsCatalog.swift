@@ -119,6 +119,8 @@ public enum SettingsCatalog {
               "Most Lua instructions one policy call may run; beyond it the call fails and the safe default applies."),
         .init("POLICY_MEMORY_LIMIT_MB", default: "32", .integer(min: 1, max: 4096), group: .policies,
               "Memory cap of each policy's Lua state, in MiB."),
+        .init("POLICY_TIMEOUT_MS", default: "50", .integer(min: 1, max: 60_000), group: .policies,
+              "Wall-clock limit of one policy call (and of a file's main body when it loads), in ms; beyond it the call stops and the safe default applies."),
         .init("POLICY_STATES", default: "4", .integer(min: 1, max: 256), group: .policies,
               "Lua states per policy version: how many evaluations of one policy run at once."),
         .init("POLICY_WATCH_INTERVAL_MS", default: "100", .integer(min: 10, max: 60_000), group: .policies,

@@ -55,7 +55,7 @@ extension PolicyHost {
                 location: first.location, hash: candidate.hash)
         }
         if let failure { return reject(kind, failure) }
-        let pool = LuaStatePool(maxStates: configuration.statesPerPolicy) {
+        let pool = LuaStatePool(maxStates: configuration.statesPerPolicy, name: kind.rawValue, waitLimit: limits.timeout) {
             try PolicyProgram.makeState(candidate, limits: limits)
         }
         let now = Date()

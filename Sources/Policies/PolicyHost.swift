@@ -67,12 +67,10 @@ public final class PolicyHost: Sendable {
         // A test may run a policy thousands of times (three simulated hours of ticks), so the
         // per-call budget the operator set is no measure for it: tests get at least the limits
         // `oracle-chat policy test` uses, and what passes there is accepted here.
-        let defaults = LuaLimits()
-        var testLimits = configuration.limits
-        testLimits.instructionBudget = max(testLimits.instructionBudget, defaults.instructionBudget)
-        testLimits.memoryLimitBytes = max(testLimits.memoryLimitBytes, defaults.memoryLimitBytes)
         self.runner = PolicyTestRunner(policiesDirectory: configuration.policiesDirectory,
-                                       luaDirectory: configuration.luaDirectory, limits: testLimits)
+                                       luaDirectory: configuration.luaDirectory,
+                                       limits: configuration.limits.atLeast(PolicyTestRunner.testLimits),
+                                       servingLimits: configuration.limits)
         self.decisionLog = DecisionLog(store: store, sampleRates: configuration.sampleRates,
                                        limit: configuration.decisionLogLimit, redactor: configuration.redactor)
     }

@@ -2,8 +2,10 @@ import LuaRuntime
 
 /// Builds sandboxed Lua states that run one policy version.
 enum PolicyProgram {
-    /// A fresh state with `source` loaded and its entry function checked. `prepare` runs before
-    /// the policy loads (host functions), `extend` after it (test harness), then the state locks.
+    /// A fresh state with `source` loaded, its entry function checked and what it built while
+    /// loading sealed (``LuaState/seal()``: frozen tables, upvalues put back after every call).
+    /// `prepare` runs before the policy loads, `extend` after it (the test harness, in a layer
+    /// of its own), then the state locks.
     static func makeState(
         _ source: PolicySource, limits: LuaLimits,
         prepare: (LuaState) throws -> Void = { _ in },
@@ -18,6 +20,7 @@ enum PolicyProgram {
                                "\(source.kind.fileName) does not define function \(source.kind.entryFunction)",
                                chunkName: source.chunkName)
             }
+            try state.seal()
             try extend(state)
             state.lock()
             return state

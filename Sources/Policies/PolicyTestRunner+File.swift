@@ -22,7 +22,8 @@ extension PolicyTestRunner {
         }
     }
 
-    func runFile(_ file: String, filter: Regex<AnyRegexOutput>?, coverage: Bool, candidate: PolicySource?) -> FileOutcome {
+    func runFile(_ file: String, filter: Regex<AnyRegexOutput>?, coverage: Bool, candidate: PolicySource?,
+                 stopAtFirstFailure: Bool = false) -> FileOutcome {
         var outcome = FileOutcome(loaded: PolicyTestFileInfo(testFile: file, policyFile: nil, library: libraryPath))
         func fail(_ name: String, _ message: String, location: String? = nil) {
             outcome.results.append(PolicyTestResult(file: file, name: name, status: .failed, message: message,
@@ -47,7 +48,7 @@ extension PolicyTestRunner {
             return outcome
         }
         let setup = TestSetup(policy: policy, library: library, libraryName: libraryPath,
-                              testText: testText, testFile: file, limits: limits)
+                              testText: testText, testFile: file, limits: limits, servingLimits: servingLimits)
         let declared: [Declared]
         do {
             declared = try setup.declaredTests()
@@ -57,6 +58,7 @@ extension PolicyTestRunner {
             return outcome
         }
         for test in declared {
+            if stopAtFirstFailure, outcome.results.contains(where: { $0.status == .failed }) { break }
             switch test {
             case .todo(let name):
                 guard matches(name, filter) else { continue }
@@ -67,6 +69,7 @@ extension PolicyTestRunner {
                 outcome.results.append(setup.run(name: name, caseIndex: nil, coverage: coverage, into: &outcome.coveredLines))
             case .cases(let name, let caseNames):
                 for (index, caseName) in caseNames.enumerated() where matches("\(name)/\(caseName)", filter) {
+                    if stopAtFirstFailure, outcome.results.last?.status == .failed { break }
                     var result = setup.run(name: name, caseIndex: index + 1, coverage: coverage, into: &outcome.coveredLines)
                     result.name = "\(name)/\(caseName)"
                     outcome.results.append(result)

@@ -10,16 +10,16 @@ struct TestSetup {
     let testText: String
     let testFile: String
     let limits: LuaLimits
+    let servingLimits: LuaLimits
 
-    /// Wraps the entry function so a result that breaks the contract fails the test.
+    /// Wraps the entry function so a result that breaks the contract fails the test, and tests
+    /// see the result as the host does: converted to plain values and back (no metatables).
     private var contractWrapper: String {
         let entry = policy.kind.entryFunction
         return """
             local __raw_entry = \(entry)
             \(entry) = function(...)
-              local result = __raw_entry(...)
-              __oracle_check_result(result)
-              return result
+              return __oracle_check_result((__raw_entry(...)))
             end
             function __oracle_case_names(name)
               local names = {}
@@ -56,16 +56,23 @@ struct TestSetup {
         let kind = policy.kind
         let aliased = PolicySource(kind: kind, text: policy.text, chunkName: alias(policy.chunkName))
         let fixtures = ((testFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent("fixtures")
-        return try PolicyProgram.makeState(aliased, limits: limits, prepare: { state in
+        return try PolicyProgram.makeState(aliased, limits: servingLimits, prepare: { state in
             // The policy's main body (constants, function definitions) counts as covered code.
             state.isCoverageEnabled = coverage
-            state.register("__oracle_check_result") { args in
+        }, extend: { state in
+            // The harness, the test library and the test file live in a layer of their own: the
+            // policy can neither see them nor replace anything they use.
+            try state.pushLayer()
+            state.limits = limits
+            state.register("__oracle_check_result", errorPrefix: "\(kind.entryFunction)() broke its contract",
+                           firstArgument: "result") { args in
+                let result = args.first ?? .nil
                 do {
-                    try kind.validate(args.first ?? .nil)
+                    try kind.validate(result)
                 } catch {
-                    throw LuaError(.runtime, "\(kind.entryFunction)() broke its contract: \(error)")
+                    throw LuaError(.runtime, "\(error)")
                 }
-                return .nil
+                return result
             }
             state.register("fixture") { args in
                 guard let name = args.first?.stringValue, !name.contains("/"), !name.contains("..") else {
@@ -77,7 +84,6 @@ struct TestSetup {
                 }
                 return try LuaHelpers.jsonDecode(text)
             }
-        }, extend: { state in
             try state.load(source: contractWrapper, chunkName: "(oracle test harness)")
             try state.load(source: library, chunkName: alias(libraryName))
             try state.load(source: testText, chunkName: alias(testFile))

@@ -15,12 +15,21 @@ import LuaRuntime
 public struct PolicyTestRunner: Sendable {
     public var policiesDirectory: String
     public var luaDirectory: String
+    /// Limits of each test (a test may call its policy thousands of times).
     public var limits: LuaLimits
+    /// Limits the policy's main body loads under in every test: those it has when it serves,
+    /// so a file the server would refuse to load fails its tests too, and fast.
+    public var servingLimits: LuaLimits
 
-    public init(policiesDirectory: String, luaDirectory: String, limits: LuaLimits = LuaLimits()) {
+    /// The least a test gets, whatever the serving limits: `oracle-chat policy test` uses these.
+    public static let testLimits = LuaLimits(timeout: .seconds(2), maxStringBytes: 1 << 20, maxErrorBytes: 64 << 10)
+
+    public init(policiesDirectory: String, luaDirectory: String, limits: LuaLimits = PolicyTestRunner.testLimits,
+                servingLimits: LuaLimits = LuaLimits()) {
         self.policiesDirectory = policiesDirectory
         self.luaDirectory = luaDirectory
         self.limits = limits
+        self.servingLimits = servingLimits
     }
 
     /// Test files under `directory` (recursively), sorted.
@@ -35,16 +44,19 @@ public struct PolicyTestRunner: Sendable {
 
     /// Runs every discovered test file; `candidate` replaces the file of its policy (used by
     /// live reload to test a version before activating it).
+    /// `stopAtFirstFailure` ends the run at the first failed test (activation only needs to know
+    /// whether every test passes, and a hostile file must not cost every test's time limit).
     public func run(
         files: [String]? = nil, filter: Regex<AnyRegexOutput>? = nil, coverage: Bool = false,
-        candidate: PolicySource? = nil
+        candidate: PolicySource? = nil, stopAtFirstFailure: Bool = false
     ) -> PolicyTestReport {
         var results: [PolicyTestResult] = []
         var covered: [String: Set<Int>] = [:]
         var sources: [String: String] = [:]
         var loaded: [PolicyTestFileInfo] = []
         for file in files ?? Self.discover(in: policiesDirectory) {
-            let outcome = runFile(file, filter: filter, coverage: coverage, candidate: candidate)
+            let outcome = runFile(file, filter: filter, coverage: coverage, candidate: candidate,
+                                  stopAtFirstFailure: stopAtFirstFailure)
             results += outcome.results
             loaded.append(outcome.loaded)
             if let policy = outcome.policy {
@@ -70,7 +82,7 @@ public struct PolicyTestRunner: Sendable {
         let file = ((policiesDirectory as NSString).appendingPathComponent("tests") as NSString)
             .appendingPathComponent(candidate.kind.testFileName)
         guard FileManager.default.fileExists(atPath: file) else { return nil }
-        return run(files: [file], candidate: candidate)
+        return run(files: [file], candidate: candidate, stopAtFirstFailure: true)
     }
 
     /// Lines with code, except lines that only close a block (`end`, `}`): Lua puts a

@@ -1,0 +1,136 @@
+import Foundation
+import LuaRuntime
+import OracleCore
+import Policies
+import Testing
+
+/// Hostile policy files hot-reloaded into a host, as an operator with write access to
+/// `policies/` could write them: each is refused, or contained at evaluation, and the host keeps
+/// serving its last good version or the safe default.
+@Suite struct HostilePolicyTests {
+    /// The shipped rollout.lua, misbehaving only on live-looking session ids (36 characters, as
+    /// the server makes them): it passes its tests and the sample inputs.
+    static func trojan(_ payload: String, shipped: String) -> String {
+        shipped.replacingOccurrences(of: "function decide(ctx)\n",
+                                     with: "function decide(ctx)\n  if #ctx.session_id == 36 then\n\(payload)\n  end\n")
+    }
+
+    static let liveInput: LuaValue = [
+        "session_id": "0b3f2a10-5c1e-4d8a-9f27-3c5d6e7f8a9b", "tenant_id": "default",
+        "settings": ["use_persistent_sessions": true, "rollout_percentage": 100], "overrides": [:],
+    ]
+
+    @Test(arguments: [
+        #"return string.rep("", math.maxinteger)"#,
+        #"return ("a"):rep(400):find(".-.-.-b")"#,
+        #"return string.find(("a"):rep(16), ("a*"):rep(16) .. "b")"#,
+        #"for i = 1, 1000 do string.rep("x", 2e5) end"#,
+        #"while true do end"#,
+        #"local a, b = ("x"):rep(2e5), ("x"):rep(2e5 - 1) .. "y" while true do local _ = a == b end"#,
+        #"return table.concat(setmetatable({}, {__index = tostring}), "", 1, 1e12)"#,
+        #"return { enabled = true, reason = ("x"):rep(2e5) }"#,
+        #"return { enabled = 0/0 > 1, reason = tostring(0/0), weight = 0/0 }"#,
+        #"error(string.rep("E", 2e5))"#,
+    ])
+    func aTrojanIsContainedAtEvaluation(payload: String) async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost(limits: LuaLimits(timeout: .milliseconds(100)))
+        await host.start()
+        try fixture.write(.rollout, Self.trojan(payload, shipped: try fixture.read(.rollout)))
+        guard case .activated = await host.reload(.rollout) else {
+            Issue.record("the trojan should pass its checks: it only misbehaves on live-looking ids")
+            return
+        }
+        for _ in 0..<3 {
+            let decision = await host.decideRollout(Self.liveInput)
+            #expect(decision.isFallback)
+            #expect(decision.value.enabled == false)
+            #expect((decision.error?.utf8.count ?? 0) < 8 << 10)
+        }
+        // Test inputs still get real answers.
+        #expect(await !host.decideRollout(PolicyHostFixture.rolloutInput).isFallback)
+    }
+
+    @Test(arguments: [
+        ("error = function() end", "cannot replace built-in 'error'"),
+        ("pcall = function() return true end", "cannot replace built-in 'pcall'"),
+        ("string = {}", "cannot replace built-in 'string'"),
+        ("expect_eq = function() end", "test"),
+    ])
+    func aPolicyCannotSwitchOffItsTestGate(sabotage: String, reason: String) async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        let good = host.activeHash(.rollout)
+        // Enables everyone: the shipped tests for the master switch and 0% fail on it.
+        try fixture.write(.rollout, sabotage + "\nfunction decide(ctx) return { enabled = true, reason = 'always' } end")
+        guard case .rejected(let failure) = await host.reload(.rollout) else {
+            Issue.record("a policy whose tests fail went live")
+            return
+        }
+        #expect(failure.message.contains(reason) || failure.stage == .tests, "\(failure)")
+        #expect(host.activeHash(.rollout) == good)
+    }
+
+    @Test func aPolicyCannotSeeTheTestHelpers() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        // Would answer correctly only under test, if it could tell.
+        try fixture.write(.rollout, """
+            function decide(ctx)
+              local ok = pcall(function() return expect_eq end)
+              if ok then return { enabled = false, reason = "under test" } end
+              return { enabled = true, reason = "live" }
+            end
+            """)
+        guard case .rejected(let failure) = await host.reload(.rollout) else {
+            Issue.record("the test-detecting policy went live")
+            return
+        }
+        #expect(failure.stage == .tests)
+    }
+
+    @Test func anImpureVersionIsRefusedOnItsSamples() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        try fixture.write(.rollout, """
+            local calls = 0
+            function decide(ctx)
+              calls = calls + 1
+              return { enabled = calls % 2 == 0, reason = "call " .. calls }
+            end
+            """)
+        guard case .rejected(let failure) = await host.reload(.rollout) else {
+            Issue.record("an impure version went live")
+            return
+        }
+        #expect(failure.message.contains("'calls'"), "\(failure)")
+    }
+
+    @Test(arguments: [
+        #"while true do end"#,
+        #"local s = ("a"):rep(400) s:find(".-.-.-b")"#,
+        #"local t = {} for i = 1, 1e9 do t[i] = i end"#,
+    ])
+    func aHostileMainBodyIsRefusedAndTheLastGoodServes(body: String) async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost(limits: LuaLimits(timeout: .milliseconds(100)))
+        await host.start()
+        let good = host.activeHash(.rollout)
+        try fixture.write(.rollout, body + "\nfunction decide(ctx) return { enabled = true, reason = 'x' } end")
+        guard case .rejected(let failure) = await host.reload(.rollout) else {
+            Issue.record("a hostile main body went live")
+            return
+        }
+        #expect(failure.stage == .compile)
+        #expect(host.activeHash(.rollout) == good)
+        #expect(await !host.decideRollout(PolicyHostFixture.rolloutInput).isFallback)
+    }
+}
