@@ -10,6 +10,10 @@ extension PolicyTestRunner {
         case .instructionBudgetExceeded:
             return ("test exceeded the instruction budget (\(limits.instructionBudget) instructions): does it loop forever?",
                     location(of: error))
+        case .timeout:
+            let limit = limits.timeout.map { "\($0)" } ?? "none"
+            return ("test exceeded its time limit (\(limit)): does it loop forever, or build huge strings?",
+                    location(of: error))
         case .memoryLimitExceeded:
             return ("test exceeded the memory cap (\(limits.memoryLimitBytes / 1_048_576) MiB): does it build an unbounded table or string?",
                     location(of: error))

@@ -52,6 +52,9 @@ struct TestSetup {
         return location
     }
 
+    /// A fixture is test data read into the test's state: bounded like everything else it reads.
+    static let maxFixtureBytes = 4 << 20
+
     func makeState(coverage: Bool = false) throws -> LuaState {
         let kind = policy.kind
         let aliased = PolicySource(kind: kind, text: policy.text, chunkName: alias(policy.chunkName))
@@ -79,6 +82,17 @@ struct TestSetup {
                     throw LuaError(.runtime, "expects a file name in \(fixtures), e.g. fixture(\"metrics.json\")")
                 }
                 let path = (fixtures as NSString).appendingPathComponent(name)
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+                    throw LuaError(.runtime, "cannot read fixture \(path)")
+                }
+                let size = attributes[.size] as? Int ?? 0
+                // A FIFO or device would block the read forever.
+                guard attributes[.type] as? FileAttributeType == .typeRegular else {
+                    throw LuaError(.runtime, "cannot read fixture \(path): not a regular file")
+                }
+                guard size <= Self.maxFixtureBytes else {
+                    throw LuaError(.runtime, "fixture \(path) is \(size) bytes; fixtures may be at most \(Self.maxFixtureBytes)")
+                }
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                     throw LuaError(.runtime, "cannot read fixture \(path)")
                 }
