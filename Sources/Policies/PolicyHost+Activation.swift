@@ -15,7 +15,7 @@ extension PolicyHost {
     /// Reads `kind`'s file and activates it if it passes every check and its tests.
     @discardableResult
     public func reload(_ kind: PolicyKind, origin: String = "reload") async -> ActivationOutcome {
-        await activation.run {
+        await activation.withLock(kind) {
             let candidate: PolicySource
             do {
                 candidate = try PolicySource.read(kind, from: self.configuration.policiesDirectory)
@@ -30,17 +30,22 @@ extension PolicyHost {
         }
     }
 
-    /// Reloads every policy; the result lists each one's outcome.
+    /// Reloads every policy, side by side (a slow one does not hold up the others); the result
+    /// lists each one's outcome.
     public func reloadAll() async -> [PolicyKind: ActivationOutcome] {
-        var outcomes: [PolicyKind: ActivationOutcome] = [:]
-        for kind in PolicyKind.allCases { outcomes[kind] = await reload(kind) }
-        return outcomes
+        await withTaskGroup(of: (PolicyKind, ActivationOutcome).self) { group in
+            for kind in PolicyKind.allCases {
+                group.addTask { (kind, await self.reload(kind)) }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
     }
 
     /// Checks `candidate` (compile, entry, contract on samples, the policy's tests when asked)
-    /// and swaps it in atomically. Must run on the activation queue.
+    /// and swaps it in atomically. Must run holding `activation` for its policy.
     func activate(_ candidate: PolicySource, origin: String, runTests: Bool) async -> ActivationOutcome {
         let kind = candidate.kind
+        await probe?.willCheck(candidate)
         let limits = configuration.limits
         let runner = self.runner
         // Compiling and running the policy's tests is CPU work (tens of milliseconds): do it on a
@@ -85,6 +90,7 @@ extension PolicyHost {
         logger.info("policy activated", metadata: [
             "policy.name": "\(kind.rawValue)", "policy.version": "\(candidate.hash)", "policy.origin": "\(origin)",
         ])
+        probe?.didFinish(kind, .activated(hash: candidate.hash))
         return .activated(hash: candidate.hash)
     }
 
@@ -103,6 +109,7 @@ extension PolicyHost {
             "policy.stage": "\(failure.stage.rawValue)", "policy.error": "\(failure.message)",
             "policy.location": "\(failure.location ?? "-")",
         ])
+        probe?.didFinish(kind, .rejected(failure))
         return .rejected(failure)
     }
 
@@ -113,7 +120,7 @@ extension PolicyHost {
         for version in versions {
             let source = PolicySource(kind: kind, text: version.source,
                                       chunkName: (configuration.policiesDirectory as NSString).appendingPathComponent(kind.fileName))
-            let outcome = await activation.run { await self.activate(source, origin: "stored", runTests: false) }
+            let outcome = await activation.withLock(kind) { await self.activate(source, origin: "stored", runTests: false) }
             if case .activated(let hash) = outcome {
                 // Keep showing why the file itself was not used.
                 slots.withLock { $0[kind, default: Slot()].lastFailure = failure }

@@ -34,7 +34,7 @@ extension PolicyHost {
         }
         let path = (configuration.policiesDirectory as NSString).appendingPathComponent(kind.fileName)
         let candidate = PolicySource(kind: kind, text: target.source, chunkName: path)
-        let outcome = await activation.run { () -> ActivationOutcome in
+        let outcome = await activation.withLock(kind) { () -> ActivationOutcome in
             let outcome = await self.activate(candidate, origin: "rollback", runTests: false)
             if case .activated = outcome {
                 do {
