@@ -84,6 +84,15 @@ extension SQLiteStore {
             try db.create(index: "override_audit_by_name", on: "override_audit", columns: ["name", "id"])
         }
         registerIncidentMigration(&migrator)
+        migrator.registerMigration("v5_policy_version_tests") { db in
+            // The text of the test file each version passed when it went live, so a rollback can
+            // restore the policy with its tests. Rows from before this migration keep
+            // tests_recorded = 0 ("not known"); 1 with a NULL test_source means no test file existed.
+            try db.alter(table: "policy_versions") { t in
+                t.add(column: "tests_recorded", .boolean).notNull().defaults(to: false)
+                t.add(column: "test_source", .text)
+            }
+        }
         return migrator
     }
 }

@@ -10,6 +10,18 @@ public struct StoredPolicyVersion: Sendable, Equatable, Codable {
     /// `file`, `rollback`, `stored` (restored at startup because the file was broken), `reload`.
     public var origin: String
     public var activatedAt: Date
+    /// The test file the version passed when it went live.
+    public var tests: StoredPolicyTests
+}
+
+/// The test file (`policies/tests/<name>_test.lua`) a stored version passed.
+public enum StoredPolicyTests: Sendable, Equatable, Codable {
+    /// Stored before tests were recorded with versions (or activated without running them).
+    case notRecorded
+    /// There was no test file.
+    case none
+    /// The test file's text.
+    case file(String)
 }
 
 /// One recorded policy decision.
@@ -40,11 +52,18 @@ public struct StoredDecision: Sendable, Equatable, Codable {
 }
 
 extension SQLiteStore {
-    public func recordActivation(policy: String, hash: String, source: String, origin: String, at: Date = Date()) async throws {
+    public func recordActivation(policy: String, hash: String, source: String, tests: StoredPolicyTests = .notRecorded,
+                                 origin: String, at: Date = Date()) async throws {
+        let testSource: String?
+        switch tests {
+        case .notRecorded, .none: testSource = nil
+        case .file(let text): testSource = text
+        }
         try await writer.write { db in
             try db.execute(sql: """
-                INSERT INTO policy_versions (policy, hash, source, origin, activated_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [policy, hash, source, origin, at])
+                INSERT INTO policy_versions (policy, hash, source, origin, activated_at, tests_recorded, test_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [policy, hash, source, origin, at, tests != .notRecorded, testSource])
         }
     }
 
@@ -89,8 +108,16 @@ extension SQLiteStore {
 
 extension StoredPolicyVersion {
     init(row: Row) {
+        let tests: StoredPolicyTests
+        if !(row["tests_recorded"] as Bool) {
+            tests = .notRecorded
+        } else if let text = row["test_source"] as String? {
+            tests = .file(text)
+        } else {
+            tests = .none
+        }
         self.init(id: row["id"], policy: row["policy"], hash: row["hash"], source: row["source"],
-                  origin: row["origin"], activatedAt: row["activated_at"])
+                  origin: row["origin"], activatedAt: row["activated_at"], tests: tests)
     }
 }
 
