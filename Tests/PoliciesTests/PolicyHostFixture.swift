@@ -27,10 +27,11 @@ struct PolicyHostFixture {
     }
 
     func makeHost(limits: LuaLimits = LuaLimits(), sampleRates: [PolicyKind: Double] = [:],
-                  redactor: Redactor = Redactor(secrets: []), probe: ActivationProbe? = nil) -> PolicyHost {
+                  redactor: Redactor = Redactor(secrets: []), probe: ActivationProbe? = nil,
+                  logger: Logger = Logger(label: "test")) -> PolicyHost {
         PolicyHost(configuration: .init(policiesDirectory: policies, luaDirectory: lua, limits: limits,
                                         sampleRates: sampleRates, redactor: redactor),
-                   store: store, logger: Logger(label: "test"), probe: probe)
+                   store: store, logger: logger, probe: probe)
     }
 
     func write(_ kind: PolicyKind, _ text: String) throws {
