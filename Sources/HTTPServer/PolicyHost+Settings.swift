@@ -12,6 +12,6 @@ extension PolicyHost.Configuration {
             policiesDirectory: config.policiesDirectory, luaDirectory: config.luaDirectory,
             limits: LuaLimits(instructionBudget: runtime.instructionBudget, memoryLimitBytes: runtime.memoryLimitMB << 20),
             statesPerPolicy: runtime.states, sampleRates: rates, decisionLogLimit: runtime.decisionLogMaxRows,
-            redactor: Redactor(secrets: config.secrets))
+            decisionLogByteLimit: runtime.decisionLogMaxBytes, redactor: Redactor(secrets: config.secrets))
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 /// The bounded, sampled record of policy decisions: input, output, version, duration.
 ///
 /// Evaluations append to an in-memory buffer (never waiting on the database); ``flush()``
-/// writes it to SQLite, keeping at most `limit` rows. Inputs and outputs pass through the
+/// writes it to SQLite, keeping at most `limit` rows and `byteLimit` bytes of recorded inputs,
+/// outputs and errors (the oldest decisions go first). Inputs and outputs pass through the
 /// redactor, so no configured secret is ever recorded. Each recorded field is at most
 /// ``maxFieldBytes``: a larger input or output is replaced by ``truncationMarker(bytes:)``, a
 /// longer error is cut with a marker.
@@ -16,6 +17,7 @@ public final class DecisionLog: Sendable {
     let store: SQLiteStore?
     let sampleRates: [PolicyKind: Double]
     let limit: Int
+    let byteLimit: Int
     let redactor: Redactor
     private let state = Mutex(State())
 
@@ -51,10 +53,11 @@ public final class DecisionLog: Sendable {
         return bytes <= Self.maxFieldBytes ? json : Self.truncationMarker(bytes: bytes)
     }
 
-    init(store: SQLiteStore?, sampleRates: [PolicyKind: Double], limit: Int, redactor: Redactor) {
+    init(store: SQLiteStore?, sampleRates: [PolicyKind: Double], limit: Int, byteLimit: Int, redactor: Redactor) {
         self.store = store
         self.sampleRates = sampleRates
         self.limit = limit
+        self.byteLimit = byteLimit
         self.redactor = redactor
     }
 
@@ -86,7 +89,7 @@ public final class DecisionLog: Sendable {
             defer { state.pending.removeAll(keepingCapacity: true) }
             return state.pending
         }
-        try? await store.appendDecisions(batch, keepAtMost: limit)
+        try? await store.appendDecisions(batch, keepAtMost: limit, keepBytesAtMost: byteLimit)
     }
 
     /// Recent decisions, newest first (flushes first so the answer is current).

@@ -28,19 +28,23 @@ public final class PolicyHost: Sendable {
         public var statesPerPolicy: Int
         /// Share of evaluations recorded in the decision log, per policy (0...1). Errors are always recorded.
         public var sampleRates: [PolicyKind: Double]
+        /// Most rows of the decision log (`DECISION_LOG_MAX_ROWS`).
         public var decisionLogLimit: Int
+        /// Most bytes of recorded inputs, outputs and errors in the decision log (`DECISION_LOG_MAX_BYTES`).
+        public var decisionLogByteLimit: Int
         /// Removes secrets from recorded inputs and outputs.
         public var redactor: Redactor
 
         public init(policiesDirectory: String, luaDirectory: String, limits: LuaLimits = LuaLimits(),
                     statesPerPolicy: Int = 4, sampleRates: [PolicyKind: Double] = [:], decisionLogLimit: Int = 10_000,
-                    redactor: Redactor = Redactor(secrets: [])) {
+                    decisionLogByteLimit: Int = 64 << 20, redactor: Redactor = Redactor(secrets: [])) {
             self.policiesDirectory = policiesDirectory
             self.luaDirectory = luaDirectory
             self.limits = limits
             self.statesPerPolicy = statesPerPolicy
             self.sampleRates = sampleRates
             self.decisionLogLimit = decisionLogLimit
+            self.decisionLogByteLimit = decisionLogByteLimit
             self.redactor = redactor
         }
     }
@@ -84,7 +88,8 @@ public final class PolicyHost: Sendable {
         self.runner = PolicyTestRunner(policiesDirectory: configuration.policiesDirectory,
                                        luaDirectory: configuration.luaDirectory, limits: testLimits)
         self.decisionLog = DecisionLog(store: store, sampleRates: configuration.sampleRates,
-                                       limit: configuration.decisionLogLimit, redactor: configuration.redactor)
+                                       limit: configuration.decisionLogLimit, byteLimit: configuration.decisionLogByteLimit,
+                                       redactor: configuration.redactor)
     }
 
     /// Activates every policy from its file; a broken or missing file falls back to the last

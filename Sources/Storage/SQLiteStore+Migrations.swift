@@ -93,6 +93,17 @@ extension SQLiteStore {
                 t.add(column: "test_source", .text)
             }
         }
+        migrator.registerMigration("v6_policy_decision_bytes") { db in
+            // The recorded bytes of each decision (input + output + error), so the log can be kept
+            // under DECISION_LOG_MAX_BYTES by summing one integer column instead of reading every text.
+            try db.alter(table: "policy_decisions") { t in
+                t.add(column: "bytes", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: """
+                UPDATE policy_decisions SET bytes = length(CAST(input AS BLOB)) + length(CAST(output AS BLOB))
+                    + coalesce(length(CAST(error AS BLOB)), 0)
+                """)
+        }
         return migrator
     }
 }

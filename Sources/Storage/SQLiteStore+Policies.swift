@@ -76,19 +76,30 @@ extension SQLiteStore {
         }
     }
 
-    public func appendDecisions(_ decisions: [StoredDecision], keepAtMost limit: Int) async throws {
+    /// Appends `decisions`, then drops the oldest rows until at most `limit` rows remain and
+    /// their inputs, outputs and errors take at most `byteLimit` bytes (UTF-8).
+    public func appendDecisions(_ decisions: [StoredDecision], keepAtMost limit: Int,
+                                keepBytesAtMost byteLimit: Int = .max) async throws {
         guard !decisions.isEmpty else { return }
         try await writer.write { db in
             for d in decisions {
                 try db.execute(sql: """
-                    INSERT INTO policy_decisions (policy, version, input, output, duration_us, fallback, error, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [d.policy, d.version, d.input, d.output, d.durationMicros, d.fallback, d.error, d.createdAt])
+                    INSERT INTO policy_decisions (policy, version, input, output, duration_us, fallback, error, created_at, bytes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.policy, d.version, d.input, d.output, d.durationMicros, d.fallback, d.error, d.createdAt,
+                                     d.recordedBytes])
             }
             // Bounded: keep the newest `limit` rows.
             try db.execute(sql: """
                 DELETE FROM policy_decisions WHERE id <= (SELECT max(id) FROM policy_decisions) - ?
                 """, arguments: [limit])
+            // And the newest rows whose bytes, newest first, add up to at most `byteLimit`: the
+            // first row (from the newest) that takes the sum past it goes, with all older ones.
+            try db.execute(sql: """
+                DELETE FROM policy_decisions WHERE id <= (
+                    SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer_bytes FROM policy_decisions)
+                    WHERE newer_bytes > ? ORDER BY id DESC LIMIT 1)
+                """, arguments: [byteLimit])
         }
     }
 
@@ -122,6 +133,9 @@ extension StoredPolicyVersion {
 }
 
 extension StoredDecision {
+    /// What the decision takes in the log: its input, output and error, in UTF-8 bytes.
+    public var recordedBytes: Int { input.utf8.count + output.utf8.count + (error?.utf8.count ?? 0) }
+
     init(row: Row) {
         self.init(id: row["id"], policy: row["policy"], version: row["version"], input: row["input"], output: row["output"],
                   durationMicros: row["duration_us"], fallback: row["fallback"], error: row["error"], createdAt: row["created_at"])

@@ -98,6 +98,30 @@ import TestSupport
         #expect(!recorded.unicodeScalars.contains("\u{FFFD}"), "no character was split")
     }
 
+    /// DECISION_LOG_MAX_BYTES: when the log is written, the oldest decisions go until the
+    /// recorded inputs, outputs and errors fit.
+    @Test func theLogIsKeptUnderItsByteLimitOldestFirst() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let limit = 4096
+        let host = PolicyHost(configuration: .init(policiesDirectory: fixture.policies, luaDirectory: fixture.lua,
+                                                   decisionLogByteLimit: limit),
+                              store: fixture.store, logger: .init(label: "test"))
+        await host.start()
+        for n in 0..<50 {
+            _ = await host.decideRollout(input("session-\(n)"))
+            if n % 10 == 9 { await host.decisionLog.flush() }
+        }
+        let kept = try await host.decisionLog.recent(policy: nil, limit: 1000)
+        let bytes = kept.reduce(0) { $0 + $1.recordedBytes }
+        #expect(bytes <= limit && bytes > limit - 500, "\(kept.count) decisions, \(bytes) bytes")
+        #expect(kept.first?.input.contains("session-49") == true, "the newest is kept")
+        #expect(kept.count < 50)
+        #expect(kept.map(\.id) == kept.map(\.id).sorted(by: >), "what remains is the newest, in one run")
+        let all = try await fixture.store.decisions(policy: nil, since: nil, limit: 1000)
+        #expect(all.count == kept.count)
+    }
+
     /// `last_failure.message` and the warning logged for a refused version stay small, whatever
     /// the policy raised.
     @Test func aRefusedVersionsHugeErrorIsCutInItsFailureAndLogLine() async throws {
