@@ -100,7 +100,7 @@ extension TestClientProtocol {
 
     /// After a restart the cache is warmed with the sessions active before it, and the rollout
     /// policy answers that warming: the policies are active before anything consults them.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aRestartWarmsTheCacheWithThePoliciesAlreadyActive() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -26,7 +26,7 @@ import TestSupport
         try fixture.write(.rollout, Self.hostileRollout)
         try FileManager.default.removeItem(atPath: (fixture.policies as NSString).appendingPathComponent("tests/rollout_test.lua"))
         let host = fixture.makeHost(redactor: redactor)
-        await host.start()
+        _ = await host.reload(.rollout)
         #expect(host.activeHash(.rollout) == PolicySource.hash(of: Self.hostileRollout))
         return host
     }
@@ -107,7 +107,7 @@ import TestSupport
         let host = PolicyHost(configuration: .init(policiesDirectory: fixture.policies, luaDirectory: fixture.lua,
                                                    decisionLogByteLimit: limit),
                               store: fixture.store, logger: .init(label: "test"))
-        await host.start()
+        _ = await host.reload(.rollout)
         for n in 0..<50 {
             _ = await host.decideRollout(input("session-\(n)"))
             if n % 10 == 9 { await host.decisionLog.flush() }
@@ -129,7 +129,7 @@ import TestSupport
         defer { fixture.remove() }
         let logs = LogCapture()
         let host = fixture.makeHost(logger: logs.logger)
-        await host.start()
+        _ = await host.reload(.severity)
         try fixture.write(.severity, "error(string.rep('E', 8 << 20))\nfunction classify(m) return {reasons = {}} end\n")
         guard case .rejected(let failure) = await host.reload(.severity) else {
             Issue.record("the version should have been refused")

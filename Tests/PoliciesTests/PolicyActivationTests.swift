@@ -67,14 +67,15 @@ final class ActivationGate: Sendable {
     /// `rollout.lua`'s reload is held open (its tests could take seconds); a harmless edit of
     /// `severity.lua` goes live meanwhile through the real watcher, and edits of rollout made
     /// while it is held end in the last one serving.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func theWatcherActivatesOnePolicyWhileAnothersReloadIsHeld() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
         let gate = ActivationGate(holding: .rollout)
         defer { gate.release.open() }
         let host = fixture.makeHost(probe: gate.probe)
-        await host.start()
+        _ = await host.reload(.rollout)
+        _ = await host.reload(.severity)
         let originalRollout = try #require(host.activeHash(.rollout))
         let watcher = PolicyWatcher(host: host, interval: .milliseconds(20), logger: Logger(label: "test"))
         let running = Task { try await watcher.run() }
@@ -100,7 +101,7 @@ final class ActivationGate: Sendable {
     }
 
     /// The reload API reloads every policy: a held rollout reload does not hold up severity's.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func reloadAllActivatesOnePolicyWhileAnothersReloadIsHeld() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
@@ -127,14 +128,14 @@ final class ActivationGate: Sendable {
 
     /// A reload of the same policy asked for while one is held waits for it (in order) instead
     /// of running in its gap: the two never interleave.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func activationsOfOnePolicyNeverInterleave() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
         let gate = ActivationGate(holding: .cleanup)
         defer { gate.release.open() }
         let host = fixture.makeHost(probe: gate.probe)
-        await host.start()
+        _ = await host.reload(.cleanup)
         let v2 = try fixture.read(.cleanup) + "\n-- v2\n"
         try fixture.write(.cleanup, v2)
         gate.arm()

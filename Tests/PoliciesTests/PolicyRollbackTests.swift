@@ -37,7 +37,7 @@ import Testing
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
         let host = fixture.makeHost()
-        await host.start()
+        _ = await host.reload(.rollout)
         let v1 = try fixture.read(.rollout)
         let t1 = try readTests(fixture)
         try writeTests(fixture, Self.pausedTests)
@@ -78,7 +78,7 @@ import Testing
             """
         try writeTests(fixture, t1)
         let host = fixture.makeHost()
-        await host.start()
+        _ = await host.reload(.rollout)
         let v1 = try #require(host.activeHash(.rollout))
         try writeTests(fixture, Self.pausedTests)
         try fixture.write(.rollout, Self.pausedRollout)
@@ -108,7 +108,7 @@ import Testing
         defer { fixture.remove() }
         try FileManager.default.removeItem(atPath: testFile(fixture, .cleanup))
         let host = fixture.makeHost()
-        await host.start()
+        _ = await host.reload(.cleanup)
         let v1 = try #require(host.activeHash(.cleanup))
         let v2 = try fixture.read(.cleanup) + "\n-- v2, with a test\n"
         try "function test_plan_exists() expect_eq(type(plan), 'function') end\n"
@@ -131,7 +131,7 @@ import Testing
         try await fixture.store.recordActivation(policy: "cleanup", hash: PolicySource.hash(of: legacy), source: legacy,
                                                  origin: "file", at: Date(timeIntervalSinceNow: -3600))
         let host = fixture.makeHost()
-        await host.start()
+        _ = await host.reload(.cleanup)
         let tests = try String(contentsOfFile: testFile(fixture, .cleanup), encoding: .utf8)
         let rollback = try await host.rollback(.cleanup)
         #expect(rollback == PolicyRollback(hash: PolicySource.hash(of: legacy), tests: .notRecorded))
