@@ -3,6 +3,7 @@ import Logging
 import LLM
 import Metrics
 import Operations
+import OracleCore
 import Policies
 import ServiceLifecycle
 
@@ -47,10 +48,18 @@ public enum OracleApplication {
                               DecisionLogFlusher(log: policies.decisionLog)]
             policyServices += incidentServices(state: state, policies: policies, logger: logger)
         }
+        // The service group starts every service at once, alongside the work before the server
+        // starts (migrations, overrides, policy activation). Services that read the database or
+        // consult the policies (the cache warms through rollout.lua at once) wait for that work
+        // to be done; the drain signal must not wait, it answers shutdown at any time.
+        let started = AsyncLatch()
+        let background = (services + policyServices + [state.sessionCleanup(logger: logger)]).map {
+            AfterStartup(started: started, service: $0) as any Service
+        }
         var app = Application(
             router: makeRouter(state: state),
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "oracle-chat"),
-            services: services + policyServices + [state.sessionCleanup(logger: logger), DrainSignal(readiness: state.readiness)],
+            services: background + [DrainSignal(readiness: state.readiness)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         app.beforeServerStarts {
@@ -58,6 +67,7 @@ public enum OracleApplication {
             // Overrides from earlier runs apply before the first request is served.
             try await state.overrides.load()
             await state.policies?.start()
+            started.open()
             state.readiness.set(.ready)
         }
         return app
@@ -82,6 +92,25 @@ extension OracleApplication {
             transport: state.config.alertWebhookURLs.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
         return [monitor, notifier]
     }
+}
+
+/// Runs `service` once the application has started — database migrated, overrides loaded,
+/// policies active — so nothing it reads or consults is missing. Stopped (or a startup that
+/// failed) before then, it ends without running.
+struct AfterStartup: Service, CustomStringConvertible {
+    let started: AsyncLatch
+    let service: any Service
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await started.wait() }
+        } catch {
+            return
+        }
+        try await service.run()
+    }
+
+    var description: String { "\(service) (after startup)" }
 }
 
 /// Flips readiness to `draining` as soon as graceful shutdown begins, so load balancers stop

@@ -13,6 +13,6 @@ extension PolicyHost.Configuration {
             limits: LuaLimits(instructionBudget: runtime.instructionBudget, memoryLimitBytes: runtime.memoryLimitMB << 20,
                               timeout: .milliseconds(runtime.timeoutMs)),
             statesPerPolicy: runtime.states, sampleRates: rates, decisionLogLimit: runtime.decisionLogMaxRows,
-            redactor: Redactor(secrets: config.secrets))
+            decisionLogByteLimit: runtime.decisionLogMaxBytes, redactor: Redactor(secrets: config.secrets))
     }
 }

@@ -86,17 +86,28 @@ struct PolicyRoutes {
             if body.fields["version"] != nil { version = try body.string("version", maxLength: 64) }
         }
         let host = try self.host
-        let hash: String
+        let rollback: PolicyRollback
         do {
-            hash = try await host.rollback(kind, to: version)
+            rollback = try await host.rollback(kind, to: version)
         } catch .versionNotFound(let hash) {
             throw APIError(.notFound, code: "not_found", message: "no stored version \(hash) of \(kind.rawValue)")
         } catch .noPreviousVersion {
             throw APIError(.conflict, code: "no_previous_version", message: "no earlier version of \(kind.rawValue) to roll back to")
+        } catch .cannotWrite(let reason) {
+            throw APIError(.internalServerError, code: "rollback_write_failed",
+                           message: "cannot write \(kind.rawValue)'s files, so the rollback did not happen: \(reason)")
         } catch {
             throw APIError(.unprocessableContent, code: "rollback_refused", message: error.description)
         }
-        return try JSONResponse.make(["policy": kind.rawValue, "active_version": hash])
+        let testFile = "tests/\(kind.testFileName)"
+        let note = switch rollback.tests {
+        case .restored: "the version's tests passed against it; \(kind.fileName) and \(testFile) were written back"
+        case .removed: "the version had no test file; \(kind.fileName) was written back and \(testFile) removed"
+        case .notRecorded: "this version was stored before versions kept their tests: no tests were run, "
+            + "\(kind.fileName) was written back and \(testFile) left as it is"
+        }
+        return try JSONResponse.make(["policy": kind.rawValue, "active_version": rollback.hash,
+                                      "tests": rollback.tests.rawValue, "note": note])
     }
 
     struct EvaluationBody: Encodable {

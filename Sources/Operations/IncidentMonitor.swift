@@ -48,7 +48,8 @@ public final class IncidentMonitor: Service, Sendable {
     }
 
     public func run() async throws {
-        // The first tick waits one interval: the server has migrated and loaded its policies by then.
+        // The first tick waits one interval; the application starts the monitor only once the
+        // database is migrated and the policies are active (OracleApplication's AfterStartup).
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { [interval = configuration.interval] in try await Task.sleep(for: interval) }
             guard !Task.isCancelled && !Task.isShuttingDownGracefully else { break }

@@ -74,6 +74,8 @@ public struct OracleConfig: Sendable {
         public var states: Int
         public var watchIntervalMs: Int
         public var decisionLogMaxRows: Int
+        /// Most bytes of recorded inputs, outputs and errors in the decision log.
+        public var decisionLogMaxBytes: Int
         /// Per policy name: the share of decisions recorded.
         public var sampleRates: [String: Double]
     }
@@ -153,7 +155,7 @@ public struct OracleConfig: Sendable {
         policyRuntime = PolicyRuntimeSettings(
             instructionBudget: int("POLICY_INSTRUCTION_BUDGET"), memoryLimitMB: int("POLICY_MEMORY_LIMIT_MB"),
             timeoutMs: int("POLICY_TIMEOUT_MS"), states: int("POLICY_STATES"), watchIntervalMs: int("POLICY_WATCH_INTERVAL_MS"),
-            decisionLogMaxRows: int("DECISION_LOG_MAX_ROWS"),
+            decisionLogMaxRows: int("DECISION_LOG_MAX_ROWS"), decisionLogMaxBytes: int("DECISION_LOG_MAX_BYTES"),
             sampleRates: Dictionary(uniqueKeysWithValues: ["rollout", "severity", "cleanup", "escalation"].map {
                 ($0, Double(text("DECISION_SAMPLE_\($0.uppercased())")) ?? 1)
             }))

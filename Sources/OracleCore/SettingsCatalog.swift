@@ -127,6 +127,8 @@ public enum SettingsCatalog {
               "How often the policy folder is checked for changed files."),
         .init("DECISION_LOG_MAX_ROWS", default: "10000", .integer(min: 0, max: 10_000_000), group: .policies,
               "Most recorded policy decisions kept in the database (oldest dropped first)."),
+        .init("DECISION_LOG_MAX_BYTES", default: "67108864", .integer(min: 0, max: 17_179_869_184), group: .policies,
+              "Most bytes of recorded inputs, outputs and errors kept in the decision log; beyond it the oldest decisions are dropped when the log is written (each field is at most 16 KiB)."),
         .init("DECISION_SAMPLE_ROLLOUT", default: "0.1", .number(min: 0, max: 1), group: .policies,
               "Share of rollout decisions recorded in the decision log (failures are always recorded)."),
         .init("DECISION_SAMPLE_SEVERITY", default: "1", .number(min: 0, max: 1), group: .policies,

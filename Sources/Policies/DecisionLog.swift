@@ -8,12 +8,16 @@ import Synchronization
 /// The bounded, sampled record of policy decisions: input, output, version, duration.
 ///
 /// Evaluations append to an in-memory buffer (never waiting on the database); ``flush()``
-/// writes it to SQLite, keeping at most `limit` rows. Inputs and outputs pass through the
-/// redactor, so no configured secret is ever recorded.
+/// writes it to SQLite, keeping at most `limit` rows and `byteLimit` bytes of recorded inputs,
+/// outputs and errors (the oldest decisions go first). Inputs and outputs pass through the
+/// redactor, so no configured secret is ever recorded. Each recorded field is at most
+/// ``maxFieldBytes``: a larger input or output is replaced by ``truncationMarker(bytes:)``, a
+/// longer error is cut with a marker.
 public final class DecisionLog: Sendable {
     let store: SQLiteStore?
     let sampleRates: [PolicyKind: Double]
     let limit: Int
+    let byteLimit: Int
     let redactor: Redactor
     private let state = Mutex(State())
 
@@ -26,10 +30,34 @@ public final class DecisionLog: Sendable {
     /// Pending decisions beyond this are dropped (and counted) rather than grow memory.
     static let maxPending = 10_000
 
-    init(store: SQLiteStore?, sampleRates: [PolicyKind: Double], limit: Int, redactor: Redactor) {
+    /// Longest recorded input JSON, output JSON or error text, in UTF-8 bytes (16 KiB): whatever
+    /// a policy is given, returns or raises, one decision stays small.
+    public static let maxFieldBytes = 16 * 1024
+
+    /// What is recorded instead of an input or output JSON longer than ``maxFieldBytes``: a
+    /// small valid JSON object that says so and how long it was.
+    public static func truncationMarker(bytes: Int) -> String {
+        #"{"truncated":true,"original_bytes":\#(bytes)}"#
+    }
+
+    /// True for a recorded input or output that ``truncationMarker(bytes:)`` replaced.
+    public static func isTruncationMarker(_ value: LuaValue) -> Bool {
+        guard let fields = value.tableValue else { return false }
+        return fields.count == 2 && fields["truncated"] == .bool(true) && fields["original_bytes"]?.integerValue != nil
+    }
+
+    /// The JSON of a recorded input or output, redacted and bounded.
+    func recordable(_ value: LuaValue) -> String {
+        let json = redactor.redact((try? LuaHelpers.jsonEncode(value)) ?? "null")
+        let bytes = json.utf8.count
+        return bytes <= Self.maxFieldBytes ? json : Self.truncationMarker(bytes: bytes)
+    }
+
+    init(store: SQLiteStore?, sampleRates: [PolicyKind: Double], limit: Int, byteLimit: Int, redactor: Redactor) {
         self.store = store
         self.sampleRates = sampleRates
         self.limit = limit
+        self.byteLimit = byteLimit
         self.redactor = redactor
     }
 
@@ -45,10 +73,10 @@ public final class DecisionLog: Sendable {
         guard sampled else { return }
         let decision = StoredDecision(
             policy: kind.rawValue, version: version,
-            input: redactor.redact((try? LuaHelpers.jsonEncode(input)) ?? "null"),
-            output: redactor.redact((try? LuaHelpers.jsonEncode(output)) ?? "null"),
+            input: recordable(input), output: recordable(output),
             durationMicros: Int(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000),
-            fallback: fallback, error: error.map(redactor.redact), createdAt: Date())
+            // Redacted before it is cut, so no part of a secret can survive the cut.
+            fallback: fallback, error: error.map { redactor.redact($0).limitedUTF8(to: Self.maxFieldBytes) }, createdAt: Date())
         state.withLock { state in
             if state.pending.count < Self.maxPending { state.pending.append(decision) } else { state.dropped += 1 }
         }
@@ -61,7 +89,7 @@ public final class DecisionLog: Sendable {
             defer { state.pending.removeAll(keepingCapacity: true) }
             return state.pending
         }
-        try? await store.appendDecisions(batch, keepAtMost: limit)
+        try? await store.appendDecisions(batch, keepAtMost: limit, keepBytesAtMost: byteLimit)
     }
 
     /// Recent decisions, newest first (flushes first so the answer is current).

@@ -1,5 +1,6 @@
 import Foundation
 import LuaRuntime
+import OracleCore
 
 /// Why a candidate version was not activated, or why an evaluation failed.
 public struct PolicyFailure: Error, Sendable, Equatable, Codable, CustomStringConvertible {
@@ -18,8 +19,15 @@ public struct PolicyFailure: Error, Sendable, Equatable, Codable, CustomStringCo
         case evaluation
     }
 
+    /// Longest `message` in UTF-8 bytes: a policy may raise a string of any size
+    /// (`error(string.rep("E", 8 << 20))`), but the failure is shown in `last_failure`, log lines
+    /// and the decision log; longer messages are cut with a marker saying how long they were.
+    public static let maxMessageBytes = 2048
+
     public var stage: Stage
-    public var message: String
+    public var message: String {
+        didSet { message = message.limitedUTF8(to: Self.maxMessageBytes) }
+    }
     /// `file:line` when known.
     public var location: String?
     public var at: Date
@@ -28,7 +36,7 @@ public struct PolicyFailure: Error, Sendable, Equatable, Codable, CustomStringCo
 
     public init(stage: Stage, message: String, location: String? = nil, hash: String? = nil, at: Date = Date()) {
         self.stage = stage
-        self.message = message
+        self.message = message.limitedUTF8(to: Self.maxMessageBytes)
         self.location = location
         self.hash = hash
         self.at = at

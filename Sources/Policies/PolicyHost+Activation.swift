@@ -1,5 +1,6 @@
 import Foundation
 import LuaRuntime
+import Storage
 
 /// What a reload or rollback did.
 public enum ActivationOutcome: Sendable, Equatable {
@@ -15,7 +16,7 @@ extension PolicyHost {
     /// Reads `kind`'s file and activates it if it passes every check and its tests.
     @discardableResult
     public func reload(_ kind: PolicyKind, origin: String = "reload") async -> ActivationOutcome {
-        await activation.run {
+        await activation.withLock(kind) {
             let candidate: PolicySource
             do {
                 candidate = try PolicySource.read(kind, from: self.configuration.policiesDirectory)
@@ -26,35 +27,88 @@ extension PolicyHost {
                 self.slots.withLock { $0[kind, default: Slot()].lastFailure = nil }
                 return .unchanged(hash: candidate.hash)
             }
-            return await self.activate(candidate, origin: origin, runTests: true)
+            return await self.activate(candidate, origin: origin, tests: .current)
         }
     }
 
-    /// Reloads every policy; the result lists each one's outcome.
+    /// Reloads every policy, side by side (a slow one does not hold up the others); the result
+    /// lists each one's outcome.
     public func reloadAll() async -> [PolicyKind: ActivationOutcome] {
-        var outcomes: [PolicyKind: ActivationOutcome] = [:]
-        for kind in PolicyKind.allCases { outcomes[kind] = await reload(kind) }
-        return outcomes
+        await withTaskGroup(of: (PolicyKind, ActivationOutcome).self) { group in
+            for kind in PolicyKind.allCases {
+                group.addTask { (kind, await self.reload(kind)) }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
     }
 
-    /// Checks `candidate` (compile, entry, contract on samples, the policy's tests when asked)
-    /// and swaps it in atomically. Must run on the activation queue.
-    func activate(_ candidate: PolicySource, origin: String, runTests: Bool) async -> ActivationOutcome {
-        let kind = candidate.kind
+    /// Which tests a candidate must pass before it goes live, and so which are stored with it.
+    enum TestSelection: Sendable {
+        /// The policy's test file as it is now (a changed file, a reload).
+        case current
+        /// The tests stored with the version (a rollback); not run when they were not recorded.
+        case stored(StoredPolicyTests)
+        /// None: a version restored from the database at startup passed them when it first went
+        /// live; stored again as given.
+        case skipped(recording: StoredPolicyTests)
+    }
+
+    /// Checks `candidate` (compile, entry, contract on samples, its tests) and swaps it in
+    /// atomically. Must run holding `activation` for its policy.
+    func activate(_ candidate: PolicySource, origin: String, tests: TestSelection) async -> ActivationOutcome {
+        switch await verify(candidate, tests: tests) {
+        case .failure(let failure): reject(candidate.kind, failure)
+        case .success(let passed): await install(candidate, origin: origin, tests: passed)
+        }
+    }
+
+    /// Compiles `candidate`, checks its entry function and its results on the sample inputs, and
+    /// runs the selected tests; answers the tests it passed, to be stored with it.
+    func verify(_ candidate: PolicySource, tests: TestSelection) async -> Result<StoredPolicyTests, PolicyFailure> {
+        await probe?.willCheck(candidate)
+        let toRun: StoredPolicyTests
+        switch tests {
+        case .current:
+            do {
+                toRun = try currentTests(candidate.kind)
+            } catch {
+                return .failure(PolicyFailure(stage: .read, message: "cannot read tests/\(candidate.kind.testFileName): \(error)",
+                                              hash: candidate.hash))
+            }
+        case .stored(let stored): toRun = stored
+        case .skipped(let recording):
+            return await Self.offload { [limits = configuration.limits] in
+                PolicyProgram.check(candidate, limits: limits).map { .failure($0) } ?? .success(recording)
+            }
+        }
         let limits = configuration.limits
         let runner = self.runner
+        let realTestFile = testFilePath(candidate.kind)
         // Compiling and running the policy's tests is CPU work (tens of milliseconds): do it on a
         // dispatch thread, so the cooperative pool keeps serving requests meanwhile.
         let failure: PolicyFailure? = await Self.offload {
             if let failure = PolicyProgram.check(candidate, limits: limits) { return failure }
-            guard runTests, let report = runner.runTests(of: candidate),
-                  let first = report.results.first(where: { $0.status == .failed }) else { return nil }
+            guard case .file(let text) = toRun else { return nil }
+            let report: PolicyTestReport
+            do {
+                report = try Self.runTests(text, of: candidate, runner: runner, reportingAs: realTestFile)
+            } catch {
+                return PolicyFailure(stage: .tests, message: "cannot run the tests: \(error)", hash: candidate.hash)
+            }
+            guard let first = report.results.first(where: { $0.status == .failed }) else { return nil }
+            // The run stops at the first failure, so this is the failure, not a count of them.
             return PolicyFailure(
                 stage: .tests,
-                message: "\(report.failed) of \(report.results.count) tests failed; first: \(first.name): \(first.message ?? "")",
+                message: "test \(first.name) failed: \(first.message ?? "")",
                 location: first.location, hash: candidate.hash)
         }
-        if let failure { return reject(kind, failure) }
+        return failure.map { .failure($0) } ?? .success(toRun)
+    }
+
+    /// Swaps a verified `candidate` in and records it with the tests it passed.
+    func install(_ candidate: PolicySource, origin: String, tests: StoredPolicyTests) async -> ActivationOutcome {
+        let kind = candidate.kind
+        let limits = configuration.limits
         let pool = LuaStatePool(maxStates: configuration.statesPerPolicy, name: kind.rawValue, waitLimit: limits.timeout) {
             try PolicyProgram.makeState(candidate, limits: limits)
         }
@@ -72,10 +126,12 @@ extension PolicyHost {
         previous?.pool.close()
         if let store, previous?.source.hash != candidate.hash {
             let latest = try? await store.policyActivations(policy: kind.rawValue, limit: 1).first
-            if latest?.hash != candidate.hash || origin != "file" {
+            // A restart activating the file of the latest row records nothing new, unless that row
+            // lacks the tests this activation ran.
+            if latest?.hash != candidate.hash || origin != "file" || (latest?.tests != tests && tests != .notRecorded) {
                 do {
                     try await store.recordActivation(policy: kind.rawValue, hash: candidate.hash, source: candidate.text,
-                                                     origin: origin, at: now)
+                                                     tests: tests, origin: origin, at: now)
                 } catch {
                     logger.error("cannot record policy activation", metadata: ["policy.name": "\(kind.rawValue)", "error": "\(error)"])
                 }
@@ -85,6 +141,7 @@ extension PolicyHost {
         logger.info("policy activated", metadata: [
             "policy.name": "\(kind.rawValue)", "policy.version": "\(candidate.hash)", "policy.origin": "\(origin)",
         ])
+        probe?.didFinish(kind, .activated(hash: candidate.hash))
         return .activated(hash: candidate.hash)
     }
 
@@ -95,14 +152,17 @@ extension PolicyHost {
         }
     }
 
-    func reject(_ kind: PolicyKind, _ failure: PolicyFailure) -> ActivationOutcome {
-        slots.withLock { $0[kind, default: Slot()].lastFailure = failure }
+    /// Counts, logs and reports a refused candidate; with `markFailing` (a candidate from the
+    /// policy's file) `GET /api/v1/policies` shows the policy `failing` until a version activates.
+    func reject(_ kind: PolicyKind, _ failure: PolicyFailure, markFailing: Bool = true) -> ActivationOutcome {
+        if markFailing { slots.withLock { $0[kind, default: Slot()].lastFailure = failure } }
         metrics.reloaded(kind, outcome: "rejected")
         logger.warning("policy version rejected; last good version keeps serving", metadata: [
             "policy.name": "\(kind.rawValue)", "policy.version": "\(failure.hash ?? "-")",
             "policy.stage": "\(failure.stage.rawValue)", "policy.error": "\(failure.message)",
             "policy.location": "\(failure.location ?? "-")",
         ])
+        probe?.didFinish(kind, .rejected(failure))
         return .rejected(failure)
     }
 
@@ -113,7 +173,9 @@ extension PolicyHost {
         for version in versions {
             let source = PolicySource(kind: kind, text: version.source,
                                       chunkName: (configuration.policiesDirectory as NSString).appendingPathComponent(kind.fileName))
-            let outcome = await activation.run { await self.activate(source, origin: "stored", runTests: false) }
+            let outcome = await activation.withLock(kind) {
+                await self.activate(source, origin: "stored", tests: .skipped(recording: version.tests))
+            }
             if case .activated(let hash) = outcome {
                 // Keep showing why the file itself was not used.
                 slots.withLock { $0[kind, default: Slot()].lastFailure = failure }

@@ -28,19 +28,23 @@ public final class PolicyHost: Sendable {
         public var statesPerPolicy: Int
         /// Share of evaluations recorded in the decision log, per policy (0...1). Errors are always recorded.
         public var sampleRates: [PolicyKind: Double]
+        /// Most rows of the decision log (`DECISION_LOG_MAX_ROWS`).
         public var decisionLogLimit: Int
+        /// Most bytes of recorded inputs, outputs and errors in the decision log (`DECISION_LOG_MAX_BYTES`).
+        public var decisionLogByteLimit: Int
         /// Removes secrets from recorded inputs and outputs.
         public var redactor: Redactor
 
         public init(policiesDirectory: String, luaDirectory: String, limits: LuaLimits = LuaLimits(),
                     statesPerPolicy: Int = 4, sampleRates: [PolicyKind: Double] = [:], decisionLogLimit: Int = 10_000,
-                    redactor: Redactor = Redactor(secrets: [])) {
+                    decisionLogByteLimit: Int = 64 << 20, redactor: Redactor = Redactor(secrets: [])) {
             self.policiesDirectory = policiesDirectory
             self.luaDirectory = luaDirectory
             self.limits = limits
             self.statesPerPolicy = statesPerPolicy
             self.sampleRates = sampleRates
             self.decisionLogLimit = decisionLogLimit
+            self.decisionLogByteLimit = decisionLogByteLimit
             self.redactor = redactor
         }
     }
@@ -50,7 +54,12 @@ public final class PolicyHost: Sendable {
     let logger: Logger
     let runner: PolicyTestRunner
     let slots = Mutex<[PolicyKind: Slot]>([:])
-    let activation = ActivationQueue()
+    /// Activations of one policy (watcher, reload API, rollback, startup) run one at a time, in
+    /// the order they came, each to its end (a rollback rewrites files while it holds it);
+    /// different policies never wait on each other.
+    let activation = KeyedAsyncLock<PolicyKind>()
+    /// Tests only: observes (and may hold) activations.
+    let probe: ActivationProbe?
     public let decisionLog: DecisionLog
     let metrics = PolicyMetrics()
 
@@ -60,8 +69,13 @@ public final class PolicyHost: Sendable {
         var lastGoodOutput: LuaValue?
     }
 
-    public init(configuration: Configuration, store: SQLiteStore?, logger: Logger) {
+    public convenience init(configuration: Configuration, store: SQLiteStore?, logger: Logger) {
+        self.init(configuration: configuration, store: store, logger: logger, probe: nil)
+    }
+
+    init(configuration: Configuration, store: SQLiteStore?, logger: Logger, probe: ActivationProbe?) {
         self.configuration = configuration
+        self.probe = probe
         self.store = store
         self.logger = logger
         // A test may run a policy thousands of times (three simulated hours of ticks), so the
@@ -72,24 +86,32 @@ public final class PolicyHost: Sendable {
                                        limits: configuration.limits.atLeast(PolicyTestRunner.testLimits),
                                        servingLimits: configuration.limits)
         self.decisionLog = DecisionLog(store: store, sampleRates: configuration.sampleRates,
-                                       limit: configuration.decisionLogLimit, redactor: configuration.redactor)
+                                       limit: configuration.decisionLogLimit, byteLimit: configuration.decisionLogByteLimit,
+                                       redactor: configuration.redactor)
     }
 
     /// Activates every policy from its file; a broken or missing file falls back to the last
-    /// good version stored in SQLite, and says so.
+    /// good version stored in SQLite, and says so. The policies load side by side: one whose
+    /// tests take long does not delay the others.
     public func start() async {
-        for kind in PolicyKind.allCases {
-            let outcome = await reload(kind, origin: "file")
-            guard case .rejected(let failure) = outcome, active(kind) == nil else { continue }
-            if let restored = await restoreStored(kind) {
-                logger.warning("policy file broken; serving last good stored version", metadata: [
-                    "policy.name": "\(kind.rawValue)", "policy.version": "\(restored)", "policy.error": "\(failure)",
-                ])
-            } else {
-                logger.error("policy unavailable; evaluations use the safe default", metadata: [
-                    "policy.name": "\(kind.rawValue)", "policy.error": "\(failure)",
-                ])
+        await withDiscardingTaskGroup { group in
+            for kind in PolicyKind.allCases {
+                group.addTask { await self.start(kind) }
             }
+        }
+    }
+
+    private func start(_ kind: PolicyKind) async {
+        let outcome = await reload(kind, origin: "file")
+        guard case .rejected(let failure) = outcome, active(kind) == nil else { return }
+        if let restored = await restoreStored(kind) {
+            logger.warning("policy file broken; serving last good stored version", metadata: [
+                "policy.name": "\(kind.rawValue)", "policy.version": "\(restored)", "policy.error": "\(failure)",
+            ])
+        } else {
+            logger.error("policy unavailable; evaluations use the safe default", metadata: [
+                "policy.name": "\(kind.rawValue)", "policy.error": "\(failure)",
+            ])
         }
     }
 
@@ -118,9 +140,11 @@ final class ActivePolicy: Sendable {
     }
 }
 
-/// Serialises activations (watcher, reload API, rollback) so two never interleave.
-actor ActivationQueue {
-    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
-        await body()
-    }
+/// Lets a test see activations and hold one open: a real, deterministic way to make one
+/// policy's activation slow while the test changes another.
+struct ActivationProbe: Sendable {
+    /// Runs holding the policy's activation lock, before the candidate is checked.
+    var willCheck: @Sendable (PolicySource) async -> Void = { _ in }
+    /// Runs when a candidate was activated or refused.
+    var didFinish: @Sendable (PolicyKind, ActivationOutcome) -> Void = { _, _ in }
 }

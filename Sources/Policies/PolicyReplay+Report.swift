@@ -76,7 +76,7 @@ extension PolicyReplay {
             if skippedFallbacks > 0 {
                 lines.append("skipped \(skippedFallbacks) recorded fallbacks (their output is a safe default, not a decision)")
             }
-            if unreadable > 0 { lines.append("skipped \(unreadable) unreadable rows (input or output is not JSON)") }
+            if unreadable > 0 { lines.append("skipped \(unreadable) unreadable rows (input or output is not JSON, or was too large to record)") }
             lines.append("candidate errors: \(errors)")
             for sample in errorSamples {
                 lines.append("  #\(sample.id) \(Self.time(sample.at)): \(sample.message)")

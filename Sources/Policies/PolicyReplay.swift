@@ -47,8 +47,10 @@ public struct PolicyReplay: Sendable {
                 report.skippedFallbacks += 1
                 continue
             }
+            // A field too large to record was replaced by a marker: nothing to replay.
             guard let input = try? LuaHelpers.jsonDecode(decision.input),
-                  let recorded = try? LuaHelpers.jsonDecode(decision.output) else {
+                  let recorded = try? LuaHelpers.jsonDecode(decision.output),
+                  !DecisionLog.isTruncationMarker(input), !DecisionLog.isTruncationMarker(recorded) else {
                 report.unreadable += 1
                 continue
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Watches `policies/` (and `lua/`) and reloads a policy when its file or its tests change.
 ///
@@ -24,16 +25,27 @@ public struct PolicyWatcher: Service {
     }
 
     public func run() async throws {
-        var known = baseline
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
-            let current = fingerprints()
-            guard current != known else { continue }
-            let changed = Set(current.keys).union(known.keys).filter { current[$0] != known[$0] }
-            known = current
-            for kind in affectedPolicies(changed) {
-                let outcome = await host.reload(kind, origin: "file")
-                logger.debug("policy file change handled", metadata: ["policy.name": "\(kind.rawValue)", "outcome": "\(outcome)"])
+        let reloads = ReloadCoalescer()
+        // Each affected policy reloads in a task of its own, so a slow reload of one (its tests
+        // can take seconds) never holds up an edit of another, and the folder keeps being watched.
+        await withDiscardingTaskGroup { group in
+            var known = baseline
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+                let current = fingerprints()
+                guard current != known else { continue }
+                let changed = Set(current.keys).union(known.keys).filter { current[$0] != known[$0] }
+                known = current
+                for kind in affectedPolicies(changed) where reloads.changed(kind) {
+                    group.addTask {
+                        repeat {
+                            let outcome = await host.reload(kind, origin: "file")
+                            logger.debug("policy file change handled", metadata: [
+                                "policy.name": "\(kind.rawValue)", "outcome": "\(outcome)",
+                            ])
+                        } while reloads.reloaded(kind)
+                    }
+                }
             }
         }
     }
@@ -78,5 +90,37 @@ public struct PolicyWatcher: Service {
             }
         }
         return result
+    }
+}
+
+/// Coalesces changes of one policy: while its reload runs, any number of further changes make
+/// exactly one more reload, which reads the files as they are by then.
+final class ReloadCoalescer: Sendable {
+    private enum State { case reloading, reloadingAndChangedAgain }
+    private let states = Mutex<[PolicyKind: State]>([:])
+
+    /// A change of `kind`'s files: true when the caller must start a reload task; false when one
+    /// runs already (it reloads once more when done).
+    func changed(_ kind: PolicyKind) -> Bool {
+        states.withLock { states in
+            guard states[kind] == nil else {
+                states[kind] = .reloadingAndChangedAgain
+                return false
+            }
+            states[kind] = .reloading
+            return true
+        }
+    }
+
+    /// The reload task of `kind` finished a reload: true when it must reload again.
+    func reloaded(_ kind: PolicyKind) -> Bool {
+        states.withLock { states in
+            guard states[kind] == .reloadingAndChangedAgain else {
+                states[kind] = nil
+                return false
+            }
+            states[kind] = .reloading
+            return true
+        }
     }
 }

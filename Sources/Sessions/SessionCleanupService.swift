@@ -8,7 +8,8 @@ import ServiceLifecycle
 ///
 /// ```swift
 /// let cleanup = SessionCleanupService(cache: cache, policies: host, warmCandidates: { ... }, logger: logger)
-/// // add to the ServiceGroup after the store and the policy host
+/// // run it once the store is migrated and the policy host started: warming asks rollout.lua
+/// // at once (OracleApplication starts it after startup)
 /// ```
 public struct SessionCleanupService: Service {
     /// Sessions worth warming: recently active ones, newest first (id, tenant).

@@ -84,6 +84,26 @@ extension SQLiteStore {
             try db.create(index: "override_audit_by_name", on: "override_audit", columns: ["name", "id"])
         }
         registerIncidentMigration(&migrator)
+        migrator.registerMigration("v5_policy_version_tests") { db in
+            // The text of the test file each version passed when it went live, so a rollback can
+            // restore the policy with its tests. Rows from before this migration keep
+            // tests_recorded = 0 ("not known"); 1 with a NULL test_source means no test file existed.
+            try db.alter(table: "policy_versions") { t in
+                t.add(column: "tests_recorded", .boolean).notNull().defaults(to: false)
+                t.add(column: "test_source", .text)
+            }
+        }
+        migrator.registerMigration("v6_policy_decision_bytes") { db in
+            // The recorded bytes of each decision (input + output + error), so the log can be kept
+            // under DECISION_LOG_MAX_BYTES by summing one integer column instead of reading every text.
+            try db.alter(table: "policy_decisions") { t in
+                t.add(column: "bytes", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: """
+                UPDATE policy_decisions SET bytes = length(CAST(input AS BLOB)) + length(CAST(output AS BLOB))
+                    + coalesce(length(CAST(error AS BLOB)), 0)
+                """)
+        }
         return migrator
     }
 }

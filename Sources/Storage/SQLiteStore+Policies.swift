@@ -10,6 +10,18 @@ public struct StoredPolicyVersion: Sendable, Equatable, Codable {
     /// `file`, `rollback`, `stored` (restored at startup because the file was broken), `reload`.
     public var origin: String
     public var activatedAt: Date
+    /// The test file the version passed when it went live.
+    public var tests: StoredPolicyTests
+}
+
+/// The test file (`policies/tests/<name>_test.lua`) a stored version passed.
+public enum StoredPolicyTests: Sendable, Equatable, Codable {
+    /// Stored before tests were recorded with versions (or activated without running them).
+    case notRecorded
+    /// There was no test file.
+    case none
+    /// The test file's text.
+    case file(String)
 }
 
 /// One recorded policy decision.
@@ -40,11 +52,18 @@ public struct StoredDecision: Sendable, Equatable, Codable {
 }
 
 extension SQLiteStore {
-    public func recordActivation(policy: String, hash: String, source: String, origin: String, at: Date = Date()) async throws {
+    public func recordActivation(policy: String, hash: String, source: String, tests: StoredPolicyTests = .notRecorded,
+                                 origin: String, at: Date = Date()) async throws {
+        let testSource: String?
+        switch tests {
+        case .notRecorded, .none: testSource = nil
+        case .file(let text): testSource = text
+        }
         try await writer.write { db in
             try db.execute(sql: """
-                INSERT INTO policy_versions (policy, hash, source, origin, activated_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [policy, hash, source, origin, at])
+                INSERT INTO policy_versions (policy, hash, source, origin, activated_at, tests_recorded, test_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [policy, hash, source, origin, at, tests != .notRecorded, testSource])
         }
     }
 
@@ -57,19 +76,30 @@ extension SQLiteStore {
         }
     }
 
-    public func appendDecisions(_ decisions: [StoredDecision], keepAtMost limit: Int) async throws {
+    /// Appends `decisions`, then drops the oldest rows until at most `limit` rows remain and
+    /// their inputs, outputs and errors take at most `byteLimit` bytes (UTF-8).
+    public func appendDecisions(_ decisions: [StoredDecision], keepAtMost limit: Int,
+                                keepBytesAtMost byteLimit: Int = .max) async throws {
         guard !decisions.isEmpty else { return }
         try await writer.write { db in
             for d in decisions {
                 try db.execute(sql: """
-                    INSERT INTO policy_decisions (policy, version, input, output, duration_us, fallback, error, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [d.policy, d.version, d.input, d.output, d.durationMicros, d.fallback, d.error, d.createdAt])
+                    INSERT INTO policy_decisions (policy, version, input, output, duration_us, fallback, error, created_at, bytes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.policy, d.version, d.input, d.output, d.durationMicros, d.fallback, d.error, d.createdAt,
+                                     d.recordedBytes])
             }
             // Bounded: keep the newest `limit` rows.
             try db.execute(sql: """
                 DELETE FROM policy_decisions WHERE id <= (SELECT max(id) FROM policy_decisions) - ?
                 """, arguments: [limit])
+            // And the newest rows whose bytes, newest first, add up to at most `byteLimit`: the
+            // first row (from the newest) that takes the sum past it goes, with all older ones.
+            try db.execute(sql: """
+                DELETE FROM policy_decisions WHERE id <= (
+                    SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer_bytes FROM policy_decisions)
+                    WHERE newer_bytes > ? ORDER BY id DESC LIMIT 1)
+                """, arguments: [byteLimit])
         }
     }
 
@@ -89,12 +119,23 @@ extension SQLiteStore {
 
 extension StoredPolicyVersion {
     init(row: Row) {
+        let tests: StoredPolicyTests
+        if !(row["tests_recorded"] as Bool) {
+            tests = .notRecorded
+        } else if let text = row["test_source"] as String? {
+            tests = .file(text)
+        } else {
+            tests = .none
+        }
         self.init(id: row["id"], policy: row["policy"], hash: row["hash"], source: row["source"],
-                  origin: row["origin"], activatedAt: row["activated_at"])
+                  origin: row["origin"], activatedAt: row["activated_at"], tests: tests)
     }
 }
 
 extension StoredDecision {
+    /// What the decision takes in the log: its input, output and error, in UTF-8 bytes.
+    public var recordedBytes: Int { input.utf8.count + output.utf8.count + (error?.utf8.count ?? 0) }
+
     init(row: Row) {
         self.init(id: row["id"], policy: row["policy"], version: row["version"], input: row["input"], output: row["output"],
                   durationMicros: row["duration_us"], fallback: row["fallback"], error: row["error"], createdAt: row["created_at"])

@@ -91,9 +91,11 @@ import TestSupport
 
             let versions = try await client.get("/api/v1/policies/cleanup/versions", headers: Self.admin)
             #expect((versions.json["versions"] as? [[String: Any]])?.count == 2)
+            #expect((versions.json["versions"] as? [[String: Any]])?.allSatisfy { $0["tests"] as? String == "recorded" } == true)
             let rolledBack = try await client.post("/api/v1/policies/cleanup/rollback", "", headers: Self.admin)
             #expect(rolledBack.status == .ok)
             #expect(rolledBack.json["active_version"] as? String == PolicySource.hash(of: original))
+            #expect(rolledBack.json["tests"] as? String == "restored", "the version's tests ran and were written back")
             #expect(try String(contentsOfFile: path, encoding: .utf8) == original)
             let unknown = try await client.post("/api/v1/policies/cleanup/rollback", #"{"version": "ffffff"}"#, headers: Self.admin)
             #expect(unknown.status == .notFound)

@@ -7,6 +7,7 @@ import Logging
 import OracleCore
 import Policies
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 
@@ -16,7 +17,7 @@ let adminAuth: HTTPFields = [.authorization: "Bearer \(adminKey)"]
 /// Runs a test against the full application with the shipped policies and an admin key, on the
 /// database file `database` (kept between calls when given, for restart tests).
 func withSessionApp(
-    _ settings: [String: String] = [:], database: String? = nil,
+    _ settings: [String: String] = [:], database: String? = nil, logger: Logger = Logger(label: "test"),
     _ test: @escaping @Sendable (any TestClientProtocol, ServerState) async throws -> Void
 ) async throws {
     let dir = try TemporaryDirectory()
@@ -29,10 +30,9 @@ func withSessionApp(
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     let policies = PolicyHost(configuration: .init(policiesDirectory: root + "/policies", luaDirectory: root + "/lua"),
-                              store: store, logger: Logger(label: "test"))
-    let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: Logger(label: "test"),
-                            policies: policies)
-    let app = OracleApplication.make(state: state, logger: Logger(label: "test"))
+                              store: store, logger: logger)
+    let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: logger, policies: policies)
+    let app = OracleApplication.make(state: state, logger: logger)
     try await app.test(.router) { client in try await test(client, state) }
     try store.close()
 }
@@ -95,6 +95,34 @@ extension TestClientProtocol {
             #expect(state.sessionCache.contains(id))
             #expect(try await client.execute(uri: "/api/v1/sessions/\(id)", method: .delete).status == .noContent)
             #expect(!state.sessionCache.contains(id))
+        }
+    }
+
+    /// After a restart the cache is warmed with the sessions active before it, and the rollout
+    /// policy answers that warming: the policies are active before anything consults them.
+    @Test(.timeLimit(.minutes(5)))
+    func aRestartWarmsTheCacheWithThePoliciesAlreadyActive() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let database = dir.file("restarted.db")
+        let settings = ["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]
+        let session = Mutex("")
+        try await withSessionApp(settings, database: database) { client, _ in
+            let id = try await client.createSession()
+            #expect(try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"hello"}"#).status == .ok)
+            session.withLock { $0 = id }
+        }
+        let id = session.withLock { $0 }
+        let logs = LogCapture()
+        try await withSessionApp(settings, database: database, logger: logs.logger) { client, state in
+            let warmed = try await logs.line(containing: "session cache warmed")
+            #expect(warmed.contains("session_cache.warmed=1"), "\(warmed)")
+            #expect(state.sessionCache.contains(id))
+            let rollout = try await state.policies?.decisionLog.recent(policy: .rollout) ?? []
+            #expect(rollout.allSatisfy { !$0.fallback }, "\(rollout.compactMap(\.error))")
+            let unanswered = logs.text.split(separator: "\n").filter { $0.contains("no active version") }
+            #expect(unanswered.isEmpty, "\(unanswered.first ?? "")")
+            #expect(try await client.sessionsHealth()["active_sessions"] as? Int == 1)
         }
     }
 

@@ -27,6 +27,13 @@ import Testing
         #expect(loaded.problems == ["GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100 (got \"150\")"])
     }
 
+    @Test func decisionLogByteLimitIsASettingWithARule() async throws {
+        #expect(try await load().validated().policyRuntime.decisionLogMaxBytes == 64 << 20)
+        #expect(try await load(env: ["DECISION_LOG_MAX_BYTES": "1048576"]).validated().policyRuntime.decisionLogMaxBytes == 1 << 20)
+        let loaded = try await load(env: ["DECISION_LOG_MAX_BYTES": "-1"])
+        #expect(loaded.problems == ["DECISION_LOG_MAX_BYTES must be an integer 0–17179869184 (got \"-1\")"])
+    }
+
     @Test func timeoutBelowMinimumNamesRule() async throws {
         let loaded = try await load(env: ["PERSISTENT_SESSION_TIMEOUT": "30"])
         #expect(loaded.problems == ["PERSISTENT_SESSION_TIMEOUT must be >= 60 (got \"30\")"])

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import LuaRuntime
 import OracleCore
-import Policies
+@testable import Policies
 import Storage
 import TestSupport
 
@@ -27,10 +27,11 @@ struct PolicyHostFixture {
     }
 
     func makeHost(limits: LuaLimits = LuaLimits(), sampleRates: [PolicyKind: Double] = [:],
-                  redactor: Redactor = Redactor(secrets: [])) -> PolicyHost {
+                  redactor: Redactor = Redactor(secrets: []), probe: ActivationProbe? = nil,
+                  logger: Logger = Logger(label: "test")) -> PolicyHost {
         PolicyHost(configuration: .init(policiesDirectory: policies, luaDirectory: lua, limits: limits,
                                         sampleRates: sampleRates, redactor: redactor),
-                   store: store, logger: Logger(label: "test"))
+                   store: store, logger: logger, probe: probe)
     }
 
     func write(_ kind: PolicyKind, _ text: String) throws {

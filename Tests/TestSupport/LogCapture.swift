@@ -1,9 +1,11 @@
 import Logging
+import OracleCore
 import Synchronization
 
 /// Collects every log line with its metadata, to prove what is (not) logged.
 public final class LogCapture: Sendable {
     private let lines = Mutex<[String]>([])
+    private let waiters = Mutex<[(text: String, latch: AsyncLatch)]>([])
 
     public init() {}
 
@@ -16,8 +18,32 @@ public final class LogCapture: Sendable {
     public var text: String { lines.withLock { $0.joined(separator: "\n") } }
     public var count: Int { lines.withLock { $0.count } }
 
+    /// The first line containing `text`, once it has been logged (cancellable: a test's time
+    /// limit ends the wait).
+    public func line(containing text: String) async throws -> String {
+        while true {
+            let latch = AsyncLatch()
+            let found = lines.withLock { lines -> String? in
+                if let line = lines.first(where: { $0.contains(text) }) { return line }
+                // Registered under the lines' lock, so an append cannot slip between look and wait.
+                waiters.withLock { $0.append((text, latch)) }
+                return nil
+            }
+            if let found { return found }
+            try await latch.wait()
+        }
+    }
+
     fileprivate func append(_ line: String) {
-        lines.withLock { $0.append(line) }
+        let ready = lines.withLock { lines -> [AsyncLatch] in
+            lines.append(line)
+            return waiters.withLock { waiters in
+                let ready = waiters.filter { line.contains($0.text) }.map(\.latch)
+                waiters.removeAll { line.contains($0.text) }
+                return ready
+            }
+        }
+        for latch in ready { latch.open() }
     }
 }
 
