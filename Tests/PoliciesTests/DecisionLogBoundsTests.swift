@@ -25,7 +25,11 @@ import TestSupport
     func hostileHost(_ fixture: PolicyHostFixture, redactor: Redactor = Redactor(secrets: [])) async throws -> PolicyHost {
         try fixture.write(.rollout, Self.hostileRollout)
         try FileManager.default.removeItem(atPath: (fixture.policies as NSString).appendingPathComponent("tests/rollout_test.lua"))
-        let host = fixture.makeHost(redactor: redactor)
+        // The Lua host cuts errors at 4 KiB and results at 64 KiB before the log sees them; with
+        // those raised (nothing stops an operator), the log's own bounds must still hold.
+        let generous = LuaLimits(instructionBudget: 100_000_000, memoryLimitBytes: 64 << 20, timeout: .seconds(10),
+                                 maxStringBytes: 16 << 20, maxResultBytes: 1 << 20, maxErrorBytes: 16 << 20)
+        let host = fixture.makeHost(limits: generous, redactor: redactor)
         _ = await host.reload(.rollout)
         #expect(host.activeHash(.rollout) == PolicySource.hash(of: Self.hostileRollout))
         return host
@@ -128,7 +132,10 @@ import TestSupport
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
         let logs = LogCapture()
-        let host = fixture.makeHost(logger: logs.logger)
+        // Raised Lua caps (see hostileHost): the failure's own bound must still hold.
+        let generous = LuaLimits(instructionBudget: 100_000_000, memoryLimitBytes: 64 << 20, timeout: .seconds(10),
+                                 maxStringBytes: 16 << 20, maxResultBytes: 1 << 20, maxErrorBytes: 16 << 20)
+        let host = fixture.makeHost(limits: generous, logger: logs.logger)
         _ = await host.reload(.severity)
         try fixture.write(.severity, "error(string.rep('E', 8 << 20))\nfunction classify(m) return {reasons = {}} end\n")
         guard case .rejected(let failure) = await host.reload(.severity) else {
