@@ -61,6 +61,7 @@ extension PolicyHost {
         let start = ContinuousClock.now
         let active = self.active(kind)
         var failure: String
+        var reason = "unavailable"
         if let active {
             do {
                 let (output, instructions) = try await active.pool.withState { state in
@@ -71,29 +72,45 @@ extension PolicyHost {
                                                   duration: .now - start, instructions: instructions, isFallback: false, error: nil)
                 if kind == .severity { slots.withLock { $0[kind, default: Slot()].lastGoodOutput = output } }
                 metrics.evaluated(kind, fallback: false, duration: evaluation.duration)
+                failureStreaks.succeeded(kind, logger: logger)
                 if record { decisionLog.record(kind, version: active.source.hash, input: input, output: output,
                                                 duration: evaluation.duration, fallback: false, error: nil) }
                 return evaluation
             } catch let error as LuaError {
                 failure = PolicyFailure(stage: .evaluation, error, hash: active.source.hash).description
+                reason = Self.failureReason(error.kind)
+            } catch let error as PolicyContractError {
+                failure = "evaluation: \(error)"
+                reason = "contract"
             } catch {
                 failure = "evaluation: \(error)"
+                reason = "error"
             }
         } else {
             failure = "no active version of \(kind.fileName)"
         }
+        metrics.failed(kind, reason: reason)
+        failureStreaks.failed(kind, reason: reason, failure: failure, version: active?.source.hash, logger: logger)
         let output = safeDefault(kind, input: input, reason: failure)
         // The safe defaults are built to satisfy the contract.
         let value = (try? V(output)) ?? (try! V(safeDefault(kind, input: [:], reason: failure)))
         let evaluation = PolicyEvaluation(value: value, output: output, version: active?.source.hash,
                                           duration: .now - start, instructions: 0, isFallback: true, error: failure)
         metrics.evaluated(kind, fallback: true, duration: evaluation.duration)
-        logger.debug("policy evaluation failed; safe default used", metadata: [
-            "policy.name": "\(kind.rawValue)", "policy.version": "\(active?.source.hash ?? "-")", "policy.error": "\(failure)",
-        ])
         if record { decisionLog.record(kind, version: active?.source.hash, input: input, output: output,
                                         duration: evaluation.duration, fallback: true, error: failure) }
         return evaluation
+    }
+
+    static func failureReason(_ kind: LuaError.Kind) -> String {
+        switch kind {
+        case .instructionBudgetExceeded: "budget"
+        case .timeout: "timeout"
+        case .memoryLimitExceeded: "memory"
+        case .impure: "impure"
+        case .conversion: "contract"
+        default: "error"
+        }
     }
 
     /// The documented safe default of each policy (docs/policies.md, "When a policy fails").

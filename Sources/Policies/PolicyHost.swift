@@ -62,6 +62,7 @@ public final class PolicyHost: Sendable {
     let probe: ActivationProbe?
     public let decisionLog: DecisionLog
     let metrics = PolicyMetrics()
+    let failureStreaks = FailureStreaks()
 
     struct Slot {
         var active: ActivePolicy?

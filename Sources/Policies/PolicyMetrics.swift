@@ -5,15 +5,24 @@ struct PolicyMetrics: Sendable {
     private let evaluations: [String: Counter]
     private let durations: [PolicyKind: Timer]
     private let reloads: [String: Counter]
+    private let failures: [String: Counter]
+
+    /// Why an evaluation fell back, as `policy_evaluation_failures_total{reason}` counts it.
+    static let failureReasons = ["budget", "timeout", "memory", "impure", "error", "contract", "unavailable"]
 
     init() {
         var evaluations: [String: Counter] = [:]
+        var failures: [String: Counter] = [:]
         var reloads: [String: Counter] = [:]
         var durations: [PolicyKind: Timer] = [:]
         for kind in PolicyKind.allCases {
             for outcome in ["ok", "fallback"] {
                 evaluations["\(kind.rawValue)/\(outcome)"] = Counter(
                     label: "policy_evaluations_total", dimensions: [("policy", kind.rawValue), ("outcome", outcome)])
+            }
+            for reason in Self.failureReasons {
+                failures["\(kind.rawValue)/\(reason)"] = Counter(
+                    label: "policy_evaluation_failures_total", dimensions: [("policy", kind.rawValue), ("reason", reason)])
             }
             for outcome in ["activated", "rejected"] {
                 reloads["\(kind.rawValue)/\(outcome)"] = Counter(
@@ -25,6 +34,11 @@ struct PolicyMetrics: Sendable {
         self.evaluations = evaluations
         self.reloads = reloads
         self.durations = durations
+        self.failures = failures
+    }
+
+    func failed(_ kind: PolicyKind, reason: String) {
+        failures["\(kind.rawValue)/\(reason)"]?.increment()
     }
 
     func evaluated(_ kind: PolicyKind, fallback: Bool, duration: Duration) {

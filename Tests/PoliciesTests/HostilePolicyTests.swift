@@ -3,6 +3,7 @@ import LuaRuntime
 import OracleCore
 import Policies
 import Testing
+import TestSupport
 
 /// Hostile policy files hot-reloaded into a host, as an operator with write access to
 /// `policies/` could write them: each is refused, or contained at evaluation, and the host keeps
@@ -132,5 +133,34 @@ import Testing
         #expect(failure.stage == .compile)
         #expect(host.activeHash(.rollout) == good)
         #expect(await !host.decideRollout(PolicyHostFixture.rolloutInput).isFallback)
+    }
+}
+
+/// A policy failing on every call is counted each time but logged log₂ n times, so a hostile
+/// or broken policy cannot flood the log.
+@Suite struct FailureLoggingTests {
+    @Test func aFailureStreakIsLoggedAtPowersOfTwoAndItsEndOnce() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let logs = LogCapture()
+        // A time limit far beyond the budget: the loop is always stopped by the budget.
+        let host = fixture.makeHost(limits: LuaLimits(timeout: .seconds(60)), logger: logs.logger)
+        _ = await host.reload(.rollout)
+        try fixture.write(.rollout, (try fixture.read(.rollout)).replacingOccurrences(
+            of: "function decide(ctx)\n", with: "function decide(ctx)\n  if ctx.tenant_id == \"bad\" then while true do end end\n"))
+        guard case .activated = await host.reload(.rollout) else {
+            Issue.record("the version should pass its tests")
+            return
+        }
+        var bad = PolicyHostFixture.rolloutInput
+        if case .table(var fields) = bad { fields["tenant_id"] = "bad"; bad = .table(fields) }
+        for _ in 0..<9 { #expect(await host.decideRollout(bad).isFallback) }
+        let warnings = logs.text.split(separator: "\n").filter { $0.contains("policy evaluation failed") }
+        #expect(warnings.count == 4)  // failures 1, 2, 4 and 8
+        #expect(warnings.last?.contains("policy.consecutive_failures=8") == true)
+        #expect(warnings.first?.contains("policy.failure_reason=budget") == true)
+        #expect(await !host.decideRollout(PolicyHostFixture.rolloutInput).isFallback)
+        #expect(logs.text.contains("policy evaluations succeed again"))
+        #expect(logs.text.contains("policy.consecutive_failures=9"))
     }
 }
