@@ -68,6 +68,7 @@ static const char *class_end(Matcher *m, const char *p) {
     if (c == '[') {
         if (*p == '^') p++;
         do {  // look for the closing ']'; the first character of a set may itself be ']'
+            step(m, 1);
             if (p == m->pattern_end) luaL_error(m->L, "malformed pattern (missing ']')");
             if (*(p++) == ESCAPE && p < m->pattern_end) p++;
         } while (*p != ']');

@@ -24,10 +24,13 @@ public struct LuaLimits: Sendable, Equatable {
     public var maxResultBytes: Int
     /// Error messages are cut to this many bytes.
     public var maxErrorBytes: Int
+    /// The largest chunk ``LuaState/load(source:chunkName:)`` compiles. Compiling is not under
+    /// the call limits and is quadratic for some inputs (a 400 KB chain of `or` took 8 s).
+    public var maxSourceBytes: Int
 
     public init(instructionBudget: Int = 1_000_000, memoryLimitBytes: Int = 32 << 20, hookGranularity: Int = 1000,
                 timeout: Duration? = .milliseconds(50), maxStringBytes: Int = 256 << 10,
-                maxResultBytes: Int = 64 << 10, maxErrorBytes: Int = 4 << 10) {
+                maxResultBytes: Int = 64 << 10, maxErrorBytes: Int = 4 << 10, maxSourceBytes: Int = 64 << 10) {
         self.instructionBudget = instructionBudget
         self.memoryLimitBytes = memoryLimitBytes
         self.hookGranularity = max(1, min(hookGranularity, Int(Int32.max)))
@@ -35,17 +38,20 @@ public struct LuaLimits: Sendable, Equatable {
         self.maxStringBytes = max(64, maxStringBytes)
         self.maxResultBytes = max(64, maxResultBytes)
         self.maxErrorBytes = max(64, maxErrorBytes)
+        self.maxSourceBytes = max(64, maxSourceBytes)
     }
 
-    /// At least as generous as `self` and `other` in every limit (nil timeout wins).
-    public func atLeast(_ other: LuaLimits) -> LuaLimits {
+    /// The limits a policy's tests run under: at least `minimum`'s budget, time limit,
+    /// error-message and source size (a test may call its policy thousands of times), but this
+    /// configuration's memory, string and result caps. A call can observe those from inside (a
+    /// refused allocation can be caught with pcall), so tests must not differ in them, or a policy
+    /// could tell a test from a live call; budget and time stops cannot be caught.
+    public func forTests(atLeast minimum: LuaLimits) -> LuaLimits {
         var limits = self
-        limits.instructionBudget = max(instructionBudget, other.instructionBudget)
-        limits.memoryLimitBytes = max(memoryLimitBytes, other.memoryLimitBytes)
-        if let mine = timeout, let theirs = other.timeout { limits.timeout = max(mine, theirs) } else { limits.timeout = nil }
-        limits.maxStringBytes = max(maxStringBytes, other.maxStringBytes)
-        limits.maxResultBytes = max(maxResultBytes, other.maxResultBytes)
-        limits.maxErrorBytes = max(maxErrorBytes, other.maxErrorBytes)
+        limits.instructionBudget = max(instructionBudget, minimum.instructionBudget)
+        if let mine = timeout, let theirs = minimum.timeout { limits.timeout = max(mine, theirs) } else { limits.timeout = nil }
+        limits.maxErrorBytes = max(maxErrorBytes, minimum.maxErrorBytes)
+        limits.maxSourceBytes = max(maxSourceBytes, minimum.maxSourceBytes)
         return limits
     }
 }

@@ -154,7 +154,20 @@ extension LuaState {
             visit(rawgetmetatable(v))
             freeze(v)
           end
-        elseif getinfo(v, "S").what ~= "C" then
+        elseif getinfo(v, "S").what == "C" then
+          -- A C closure keeps state only in a userdata upvalue (string.gmatch's iterator keeps
+          -- its position there), which cannot be frozen or put back: refuse it.
+          local i = 1
+          while true do
+            local name, value = getupvalue(v, i)
+            if name == nil then break end
+            if type(value) == "userdata" then
+              error("a string.gmatch iterator made while loading would keep its position from call to call; "
+                    .. "make it inside the call", 0)
+            end
+            i = i + 1
+          end
+        else
           local i = 1
           while true do
             local name, value = getupvalue(v, i)

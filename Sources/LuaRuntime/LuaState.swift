@@ -97,6 +97,10 @@ public final class LuaState {
     public func load(source: String, chunkName: String) throws(LuaError) {
         let L = try open()
         guard !isLocked else { throw LuaError(.runtime, "cannot load '\(chunkName)': the state is locked") }
+        guard source.utf8.count <= limits.maxSourceBytes else {
+            throw LuaError(.syntax, "\(source.utf8.count) bytes of source; a chunk may be at most \(limits.maxSourceBytes)",
+                           chunkName: chunkName)
+        }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         try compile(L, source: source, chunkName: chunkName)

@@ -84,7 +84,7 @@ public final class PolicyHost: Sendable {
         // `oracle-chat policy test` uses, and what passes there is accepted here.
         self.runner = PolicyTestRunner(policiesDirectory: configuration.policiesDirectory,
                                        luaDirectory: configuration.luaDirectory,
-                                       limits: configuration.limits.atLeast(PolicyTestRunner.testLimits),
+                                       limits: configuration.limits.forTests(atLeast: PolicyTestRunner.testMinimum),
                                        servingLimits: configuration.limits)
         self.decisionLog = DecisionLog(store: store, sampleRates: configuration.sampleRates,
                                        limit: configuration.decisionLogLimit, byteLimit: configuration.decisionLogByteLimit,

@@ -21,8 +21,11 @@ public struct PolicyTestRunner: Sendable {
     /// so a file the server would refuse to load fails its tests too, and fast.
     public var servingLimits: LuaLimits
 
-    /// The least a test gets, whatever the serving limits: `oracle-chat policy test` uses these.
-    public static let testLimits = LuaLimits(timeout: .seconds(2), maxStringBytes: 1 << 20, maxErrorBytes: 64 << 10)
+    /// The least a test gets in budget, time, error messages and source size, whatever the
+    /// serving limits (``LuaLimits/forTests(atLeast:)``).
+    public static let testMinimum = LuaLimits(timeout: .seconds(2), maxErrorBytes: 64 << 10, maxSourceBytes: 256 << 10)
+    /// What `oracle-chat policy test` uses: the default serving limits, raised for tests.
+    public static let testLimits = LuaLimits().forTests(atLeast: testMinimum)
 
     public init(policiesDirectory: String, luaDirectory: String, limits: LuaLimits = PolicyTestRunner.testLimits,
                 servingLimits: LuaLimits = LuaLimits()) {

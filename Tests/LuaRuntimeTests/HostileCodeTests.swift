@@ -69,6 +69,15 @@ import Testing
         Attack(name: "format of a long string", body: #"local s = ("x"):rep(2e5) for i = 1, 1e8 do local _ = ("%s%s"):format(s, s) end"#, outcome: .stopped),
         Attack(name: "gsub growing its result", body: #"return (("x"):rep(1e5)):gsub(".", function(c) return c:rep(100) end)"#, outcome: .stopped),
         Attack(name: "pack format too long", body: #"return string.pack(("i"):rep(1e5), 1)"#, outcome: .refused("format string too long")),
+        Attack(name: "sort of long strings of NUL bytes", body: #"""
+            local z = ("\0"):rep(262000) local t = {} for i = 1, 1000 do t[i] = z end table.sort(t)
+            """#, outcome: .stopped),
+        Attack(name: "sort of plain long strings", body: #"""
+            local t = {} for i = 1, 2000 do t[i] = ("x"):rep(2e5 - i) end table.sort(t)
+            """#, outcome: .stopped),
+        Attack(name: "a set scanned from every position", body: #"""
+            local set = "[" .. ("a"):rep(2e5) .. "]" local s = ("b"):rep(2e5) return s:find(set)
+            """#, outcome: .stopped),
         Attack(name: "table bomb", body: #"local t = {} for i = 1, 1e9 do t[i] = {} end"#, outcome: .stopped),
         Attack(name: "infinite loop", body: #"while true do end"#, outcome: .stopped),
         Attack(name: "pcall swallowing library stops", body: #"while true do pcall(string.rep, "", 1e15) end"#, outcome: .stopped),
@@ -107,6 +116,17 @@ import Testing
         let state = try LuaState(limits: Self.limits)
         Self.check(luaError { try state.load(source: attack.body, chunkName: "main.lua") }, attack.outcome, attack.name)
         #expect(state.stackTop == 0)
+    }
+
+    @Test func aSourceLargerThanTheLimitIsNotCompiled() throws {
+        // Compiling runs outside the call limits and a long chain of `or` compiles in quadratic
+        // time (400 KB took 8 s): a chunk over the source limit is refused before the parser sees it.
+        let chain = "local x = 1 local y = x" + String(repeating: " or x", count: 20_000)
+        let state = try LuaState()
+        let error = luaError { try state.load(source: chain, chunkName: "long.lua") }
+        #expect(error?.kind == .syntax)
+        #expect(error?.message.contains("a chunk may be at most 65536") == true)
+        #expect(error?.chunkName == "long.lua")
     }
 
     @Test func theBudgetCountsLibraryWork() throws {

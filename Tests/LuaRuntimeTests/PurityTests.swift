@@ -94,6 +94,14 @@ import Testing
         #expect(try state.call("decide")["len"] == 3)
     }
 
+    @Test func aGmatchIteratorMadeWhileLoadingIsRefused() throws {
+        // Its position lives in C, where neither freezing nor the upvalue check can see it.
+        let state = try LuaState()
+        try state.load(source: #"local it = ("abc"):gmatch(".") function decide() return { c = it() } end"#, chunkName: "policy.lua")
+        let error = luaError { try state.seal() }
+        #expect(error?.message.contains("gmatch iterator made while loading") == true)
+    }
+
     @Test func reassigningTheEnvironmentIsImpure() throws {
         let state = try sealed("""
             function decide()

@@ -95,6 +95,25 @@ import TestSupport
         #expect(failure.stage == .tests)
     }
 
+    @Test func aPolicyCannotTellItsTestsFromLiveCallsByTheStringLimit() async throws {
+        // Tests run under the serving memory, string and result caps (a caught refusal would
+        // otherwise tell them apart); only the budget and time limit, whose stops cannot be
+        // caught, are raised for tests.
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        let good = host.activeHash(.rollout)
+        let probe = "function decide(ctx)\n  if not pcall(string.rep, \"x\", 300000) then return { enabled = true, reason = \"live\" } end\n"
+        try fixture.write(.rollout, (try fixture.read(.rollout)).replacingOccurrences(of: "function decide(ctx)\n", with: probe))
+        guard case .rejected(let failure) = await host.reload(.rollout) else {
+            Issue.record("a policy that enables everyone outside its tests went live")
+            return
+        }
+        #expect(failure.stage == .tests)
+        #expect(host.activeHash(.rollout) == good)
+    }
+
     @Test func anImpureVersionIsRefusedOnItsSamples() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }

@@ -20,6 +20,9 @@ enum { CLUA_RUNNING = 0, CLUA_STOP_BUDGET = 1, CLUA_STOP_CANCELLED = 2, CLUA_STO
 // The most values one library call may spread onto the stack (table.unpack, string.byte,
 // utf8.codepoint); bounds what a single VARARG or CALL instruction can copy later.
 #define CLUA_MAX_RESULTS 4096
+// table.sort looks at this many elements for the longest string (the rest are charged too,
+// through the n log n term, just not scanned).
+#define CLUA_MAX_SORT_SCAN 100000
 // The longest format string string.pack/unpack/packsize accept in the sandbox.
 #define CLUA_MAX_PACK_FORMAT 4096
 
