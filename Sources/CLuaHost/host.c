@@ -1,4 +1,6 @@
 // The state's allocator, count hook, stop mechanism and host-function trampoline.
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,14 +56,134 @@ lua_State *clua_newstate(clua_Control *c) {
     return L;
 }
 
+// MARK: deadline watchdog
+//
+// The count hook reads the clock every `granularity` instructions, but some single instructions
+// are linear in a string's length (`<` on two 256 KiB strings of NUL bytes takes 2.6 ms, since
+// such strings compare a piece at a time), so 1,000 of them could overrun a deadline by seconds.
+// A watchdog thread therefore signals a call's own thread once its deadline has passed; the
+// handler, running on that thread, sets the hook to fire at the very next instruction. That is
+// how lua.c stops a script on Ctrl-C: lua_sethook is safe to call from a signal handler, and
+// only from the thread running the state, which is why the watchdog signals rather than calls it.
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_wakeup;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+static clua_Control *watch_list = NULL;
+static int watchdog_idle = 0;          // the watchdog waits without a timeout: wake it on insert
+static _Thread_local clua_Control *running_call = NULL;
+
+#define WATCH_TICK_NS 5000000LL        // how often the watchdog looks while calls run
+#define WATCH_IDLE_TICKS 200           // empty looks before it waits for the next call
+
+static int watch_signal(void) { return SIGRTMIN + 6; }
+
+static void on_watch_signal(int signal) {
+    (void)signal;
+    clua_Control *c = running_call;
+    if (c != NULL && c->enforce && c->stop == CLUA_RUNNING) {
+        c->poked = 1;
+        lua_sethook(c->L, clua_hook, LUA_MASKCOUNT | (c->coverage ? LUA_MASKLINE : 0), 1);
+    }
+}
+
+static void *watchdog(void *unused) {
+    (void)unused;
+    int empty_looks = 0;
+    pthread_mutex_lock(&watch_lock);
+    for (;;) {
+        if (watch_list == NULL && empty_looks >= WATCH_IDLE_TICKS) {
+            watchdog_idle = 1;
+            pthread_cond_wait(&watch_wakeup, &watch_lock);
+            watchdog_idle = 0;
+            empty_looks = 0;
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        long long wake = (long long)until.tv_sec * 1000000000LL + until.tv_nsec + WATCH_TICK_NS;
+        until.tv_sec = (time_t)(wake / 1000000000LL);
+        until.tv_nsec = (long)(wake % 1000000000LL);
+        pthread_cond_timedwait(&watch_wakeup, &watch_lock, &until);
+        empty_looks = watch_list == NULL ? empty_looks + 1 : 0;
+        long long now = clua_monotonic_ns();
+        // A call stays in the list (under this lock) until it returns, so its thread is alive.
+        for (clua_Control *c = watch_list; c != NULL; c = c->watch_next) {
+            if (!c->poked && c->deadline_ns != 0 && now > c->deadline_ns) {
+                c->poked = 1;
+                pthread_kill((pthread_t)c->thread, watch_signal());
+            }
+        }
+    }
+    return NULL;
+}
+
+static void start_watchdog(void) {
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch_wakeup, &attributes);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_watch_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(watch_signal(), &action, NULL);
+    pthread_t thread;
+    pthread_attr_t thread_attributes;
+    pthread_attr_init(&thread_attributes);
+    pthread_attr_setdetachstate(&thread_attributes, PTHREAD_CREATE_DETACHED);
+    pthread_create(&thread, &thread_attributes, watchdog, NULL);
+}
+
+static _Thread_local int signal_unblocked = 0;
+
+static void watch(clua_Control *c) {
+    pthread_once(&watch_once, start_watchdog);
+    if (!signal_unblocked) {
+        // Threads of Dispatch (Swift's cooperative pool) block signals, and threads they start
+        // inherit that: let this one through on the thread that runs the call.
+        sigset_t only;
+        sigemptyset(&only);
+        sigaddset(&only, watch_signal());
+        pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+        signal_unblocked = 1;
+    }
+    running_call = c;
+    c->poked = 0;
+    c->thread = (unsigned long)pthread_self();
+    pthread_mutex_lock(&watch_lock);
+    c->watch_prev = NULL;
+    c->watch_next = watch_list;
+    if (watch_list != NULL) watch_list->watch_prev = c;
+    watch_list = c;
+    c->watched = 1;
+    if (watchdog_idle) pthread_cond_signal(&watch_wakeup);
+    pthread_mutex_unlock(&watch_lock);
+}
+
+static void unwatch(clua_Control *c) {
+    if (!c->watched) return;
+    pthread_mutex_lock(&watch_lock);
+    if (c->watch_prev != NULL) c->watch_prev->watch_next = c->watch_next; else watch_list = c->watch_next;
+    if (c->watch_next != NULL) c->watch_next->watch_prev = c->watch_prev;
+    c->watched = 0;
+    pthread_mutex_unlock(&watch_lock);
+    running_call = NULL;
+}
+
 void clua_arm(lua_State *L, long long timeout_ns) {
     clua_Control *c = clua_control(L);
     c->deadline_ns = timeout_ns > 0 ? clua_monotonic_ns() + timeout_ns : 0;
     c->next_clock_check = c->granularity;
     lua_sethook(L, clua_hook, LUA_MASKCOUNT | (c->coverage ? LUA_MASKLINE : 0), c->granularity);
+    if (c->deadline_ns != 0) watch(c);
 }
 
-void clua_disarm(lua_State *L) { lua_sethook(L, NULL, 0, 0); }
+void clua_disarm(lua_State *L) {
+    unwatch(clua_control(L));
+    lua_sethook(L, NULL, 0, 0);
+}
 
 static void record_position(clua_Control *c, lua_State *L, lua_Debug *ar) {
     if (ar != NULL && lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
@@ -94,6 +216,20 @@ static void clua_hook(lua_State *L, lua_Debug *ar) {
     if (c->stop == CLUA_RUNNING) {
         if (ar->event == LUA_HOOKLINE) {
             if (c->record != NULL && lua_getinfo(L, "S", ar)) c->record(c->owner, ar->source, ar->currentline);
+            return;
+        }
+        if (c->poked) {
+            // The watchdog's signal set the hook to fire now: stop if the deadline has passed
+            // (it may be a late signal meant for an earlier call), else go back to counting.
+            c->poked = 0;
+            if (c->deadline_ns == 0 || clua_monotonic_ns() <= c->deadline_ns) {
+                lua_sethook(L, clua_hook, LUA_MASKCOUNT | (c->coverage ? LUA_MASKLINE : 0), c->granularity);
+                return;
+            }
+            c->stop = CLUA_STOP_DEADLINE;
+            record_position(c, L, ar);
+            arm_every_instruction(L);
+            raise_stop(L, c);
             return;
         }
         c->executed += c->granularity;

@@ -100,6 +100,21 @@ import Testing
         #expect(try state.call("small") == 2)
     }
 
+    @Test func theWatchdogStopsACallBetweenTwoHookChecks() throws {
+        // The count hook fires only every 2^31 - 1 instructions here, so it would first notice
+        // the budget (2^31 - 2), seconds later; the watchdog's signal makes the next instruction
+        // read the clock. (Some single instructions are slow enough that 1,000 of them, one hook
+        // period, overran a 50 ms limit by half a second.)
+        let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: Int(Int32.max) - 1,
+                                                                  hookGranularity: Int(Int32.max), timeout: .milliseconds(20)))
+        let error = luaError { try state.call("spin") }
+        #expect(error?.kind == .timeout)
+        #expect(error?.line == 1)
+        #expect(try state.call("small") == 2)
+        // The next call is not stopped by a late signal meant for the last one.
+        #expect(try state.call("loop", [100_000]) == 5_000_050_000)
+    }
+
     @Test func pcallCannotSwallowTimeLimit() throws {
         let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: Int.max / 4, timeout: .milliseconds(20)))
         #expect(luaError { try state.call("swallow") }?.kind == .timeout)

@@ -57,6 +57,12 @@ typedef struct clua_Control {
     clua_CancelPoll poll;
     clua_LineRecorder record;
     void *owner;
+    // The deadline watchdog (host.c): the running call's thread and its place in the list of
+    // watched calls; `poked` is set by the watchdog's signal handler on that same thread.
+    volatile int poked;
+    int watched;
+    unsigned long thread;
+    struct clua_Control *watch_prev, *watch_next;
 } clua_Control;
 
 static inline clua_Control *clua_control(lua_State *L) {
