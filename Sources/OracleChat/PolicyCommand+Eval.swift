@@ -103,8 +103,11 @@ extension PolicyCommand {
         guard name.hasSuffix(".lua"), let kind = PolicyKind(rawValue: base) else {
             throw fail("unknown policy \(name): expected one of \(names) or a path to one of their files", code: 1)
         }
-        guard let text = try? String(contentsOfFile: name, encoding: .utf8) else {
-            throw fail("cannot read \(name)", code: 1)
+        let text: String
+        do {
+            text = try PolicyFile.read(name)
+        } catch {
+            throw fail("\(error)", code: 1)
         }
         return PolicySource(kind: kind, text: text, chunkName: name)
     }

@@ -41,8 +41,11 @@ extension PolicyCommand {
                 }
                 window = Date().addingTimeInterval(-seconds)
             }
-            guard let text = try? String(contentsOfFile: candidate, encoding: .utf8) else {
-                throw PolicyCommand.fail("cannot read candidate \(candidate)", code: 2)
+            let text: String
+            do {
+                text = try PolicyFile.read(candidate)
+            } catch {
+                throw PolicyCommand.fail("cannot read candidate: \(error)", code: 2)
             }
             let folders = try await Folders.load(config)
             let decisions = try await readDecisions(kind, since: window, raw: database ?? folders.loaded.raw("DATABASE_URL"))

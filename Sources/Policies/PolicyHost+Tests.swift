@@ -13,7 +13,7 @@ extension PolicyHost {
     func currentTests(_ kind: PolicyKind) throws -> StoredPolicyTests {
         let path = testFilePath(kind)
         guard FileManager.default.fileExists(atPath: path) else { return .none }
-        return .file(try String(contentsOfFile: path, encoding: .utf8))
+        return .file(try PolicyFile.read(path))
     }
 
     /// Runs `text` as the tests of `candidate`. The runner reads test files from disk, so the

@@ -27,7 +27,7 @@ public struct PolicyProblem: Sendable, Equatable, Codable, CustomStringConvertib
 public enum PolicyLint {
     /// Every problem of the file at `path`; throws only when the file cannot be read.
     public static func check(file path: String, limits: LuaLimits = LuaLimits()) throws -> [PolicyProblem] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try PolicyFile.read(path)
         var problems = scan(source: text, file: path)
         let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         guard let kind = PolicyKind(rawValue: base) else {

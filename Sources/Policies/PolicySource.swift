@@ -24,7 +24,7 @@ public struct PolicySource: Sendable, Hashable {
     /// Reads `<directory>/<kind>.lua`.
     public static func read(_ kind: PolicyKind, from directory: String) throws -> PolicySource {
         let path = (directory as NSString).appendingPathComponent(kind.fileName)
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try PolicyFile.read(path)
         return PolicySource(kind: kind, text: text, chunkName: path)
     }
 }

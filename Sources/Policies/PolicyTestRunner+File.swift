@@ -41,8 +41,8 @@ extension PolicyTestRunner {
         let testText: String
         let library: String
         do {
-            testText = try String(contentsOfFile: file, encoding: .utf8)
-            library = try String(contentsOfFile: libraryPath, encoding: .utf8)
+            testText = try PolicyFile.read(file)
+            library = try PolicyFile.read(libraryPath)
         } catch {
             fail("(load)", "cannot read test file or test library: \(error)")
             return outcome
@@ -101,7 +101,7 @@ extension PolicyTestRunner {
         guard let kind = PolicyKind(rawValue: base) else {
             throw RunnerError("\(base).lua is not one of the policies (rollout, severity, cleanup, escalation)")
         }
-        return PolicySource(kind: kind, text: try String(contentsOfFile: path, encoding: .utf8), chunkName: path)
+        return PolicySource(kind: kind, text: try PolicyFile.read(path), chunkName: path)
     }
 
     static func describe(_ error: any Error) -> String {

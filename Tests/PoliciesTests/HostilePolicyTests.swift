@@ -114,6 +114,35 @@ import TestSupport
         #expect(host.activeHash(.rollout) == good)
     }
 
+    @Test func aFIFOOrAHugeFileInPlaceOfThePolicyIsRefusedAtRead() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        let good = host.activeHash(.rollout)
+        let path = (fixture.policies as NSString).appendingPathComponent("rollout.lua")
+        // A FIFO: a plain read would block the reload (and its thread) until a writer came.
+        try FileManager.default.removeItem(atPath: path)
+        #expect(mkfifo(path, 0o644) == 0)
+        guard case .rejected(let fifo) = await host.reload(.rollout) else {
+            Issue.record("a FIFO was read as a policy")
+            return
+        }
+        #expect(fifo.stage == .read)
+        #expect(fifo.message.contains("not a regular file"))
+        // Megabytes of source: refused before the linter or the parser sees it.
+        try FileManager.default.removeItem(atPath: path)
+        try fixture.write(.rollout, String(repeating: ";", count: 2 << 20))
+        guard case .rejected(let huge) = await host.reload(.rollout) else {
+            Issue.record("a 2 MiB policy was read")
+            return
+        }
+        #expect(huge.stage == .read)
+        #expect(huge.message.contains("policy files may be at most 1048576"))
+        #expect(host.activeHash(.rollout) == good)
+        #expect(await !host.decideRollout(PolicyHostFixture.rolloutInput).isFallback)
+    }
+
     @Test func anImpureVersionIsRefusedOnItsSamples() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
