@@ -53,7 +53,28 @@ int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed
     int restored = 0;
     if (!lua_checkstack(L, 4)) return 0;
     for (lua_Integer i = 1; i + 2 <= count; i += 3) {
-        lua_rawgeti(L, snapshot_index, i);          // the closure
+        int owner_type = lua_rawgeti(L, snapshot_index, i);  // a closure, or a frozen table
+        if (owner_type == LUA_TTABLE) {
+            // A metamethod field left in place by freeze: (table, name, value).
+            lua_rawgeti(L, snapshot_index, i + 1);
+            lua_pushvalue(L, -1);
+            lua_rawget(L, -3);                              // table, name, current
+            lua_rawgeti(L, snapshot_index, i + 2);          // table, name, current, saved
+            if (!lua_rawequal(L, -1, -2)) {
+                if (restored == 0) {
+                    *changed = lua_tostring(L, -3);          // the name: a string kept by the snapshot
+                    *changed_line = 0;
+                    changed_source[0] = 0;
+                }
+                lua_remove(L, -2);                          // table, name, saved
+                lua_rawset(L, -3);                          // table
+                restored++;
+                lua_pop(L, 1);
+            } else {
+                lua_pop(L, 4);
+            }
+            continue;
+        }
         int n = (int)(lua_rawgeti(L, snapshot_index, i + 1), lua_tointeger(L, -1));
         lua_pop(L, 1);
         const char *name = lua_getupvalue(L, -1, n);  // its current value

@@ -55,7 +55,7 @@ extension LuaState {
     end
 
     local builtins = owned({})
-    for _, name in ipairs({ "pairs", "ipairs", "select", "type", "tostring", "tonumber", "error",
+    for _, name in ipairs({ "pairs", "ipairs", "select", "type", "tonumber", "error",
                             "assert", "pcall", "getmetatable", "rawequal" }) do
       builtins[name] = G[name]
     end
@@ -64,7 +64,27 @@ extension LuaState {
       if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
         error("setmetatable: __gc metamethods are not allowed", 2)
       end
+      -- Whether a weak entry is gone yet depends on garbage earlier calls left: a side channel.
+      if type(mt) == "table" and rawget(mt, "__mode") ~= nil then
+        error("setmetatable: weak tables (__mode) are not allowed", 2)
+      end
       return setmetatable(t, mt)
+    end
+    -- tostring of a table or function shows its address, which depends on what earlier calls
+    -- allocated: show the type (or __name) instead; __tostring still applies.
+    local stock_tostring = tostring
+    builtins.tostring = function(...)
+      local v = ...
+      local kind = type(v)
+      if kind == "table" or kind == "function" then
+        local mt = rawgetmetatable(v)
+        local source = mt and (hidden_of[mt] or mt)
+        if not (source and rawget(source, "__tostring")) then
+          local name = source and rawget(source, "__name")
+          return type(name) == "string" and name or kind
+        end
+      end
+      return stock_tostring(...)
     end
     builtins.string = readonly("string", copy(string, { dump = true }))
     builtins.table = readonly("table", copy(table, {}))
@@ -108,11 +128,18 @@ extension LuaState {
     end
     local SPECIAL = { __index = true, __newindex = true, __metatable = true, __gc = true, __mode = true }
 
+    -- Metamethod fields ("__index", "__tostring", ...) stay in place: Lua looks them up raw when
+    -- t is someone's metatable (a class table that calls build instances from). They are not
+    -- writable through the view either way, and seal lists them to check after every call.
+    local function is_metamethod(k)
+      return type(k) == "string" and string.sub(k, 1, 2) == "__"
+    end
+
     -- Moves t's contents behind a read-only view; t keeps its identity and its metamethods.
     local function freeze(t)
       local hidden = owned({})
       for k, v in next, t do hidden[k] = v end
-      for k in next, hidden do rawset(t, k, nil) end
+      for k in next, hidden do if not is_metamethod(k) then rawset(t, k, nil) end end
       local original = rawgetmetatable(t)
       local source = original and (hidden_of[original] or original)
       local mt = owned({ __newindex = frozen_write, __metatable = false })
@@ -134,7 +161,8 @@ extension LuaState {
     end
 
     -- Freezes everything reachable from `declared` that chunks built, and returns the list
-    -- (closure, upvalue number, value, ...) of the upvalues their closures captured.
+    -- (closure, upvalue number, value, ...) of the upvalues their closures captured, followed
+    -- in the same list by (table, metamethod name, value) for the fields freeze left in place.
     local function seal(declared)
       local seen, pending, captured, snapshot = {}, {}, {}, {}
       local function visit(v)
@@ -150,7 +178,12 @@ extension LuaState {
         pending[#pending] = nil
         if type(v) == "table" then
           if hidden_of[v] == nil then
-            for k, x in next, v do visit(k) visit(x) end
+            for k, x in next, v do
+              visit(k) visit(x)
+              if is_metamethod(k) then
+                snapshot[#snapshot + 1], snapshot[#snapshot + 2], snapshot[#snapshot + 3] = v, k, x
+              end
+            end
             visit(rawgetmetatable(v))
             freeze(v)
           end

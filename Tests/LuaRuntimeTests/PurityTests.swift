@@ -102,6 +102,52 @@ import Testing
         #expect(error?.message.contains("gmatch iterator made while loading") == true)
     }
 
+    @Test func addressesAndGarbageAreOutOfSight() throws {
+        // Both depend on what earlier calls allocated: a channel from one call to the next.
+        let state = try sealed("""
+            local Named = { __name = "Point" }
+            local Shown = { __tostring = function() return "shown" end }
+            function probe()
+              return {
+                table = tostring({}), func = tostring(probe), named = tostring(setmetatable({}, Named)),
+                shown = tostring(setmetatable({}, Shown)), number = tostring(1.5), text = tostring("x"),
+                weak = select(2, pcall(setmetatable, {}, { __mode = "k" })),
+              }
+            end
+            """)
+        let result = try state.call("probe")
+        #expect(result["table"] == "table")
+        #expect(result["func"] == "function")
+        #expect(result["named"] == "Point")
+        #expect(result["shown"] == "shown")
+        #expect(result["number"] == "1.5")
+        #expect(result["text"] == "x")
+        #expect(result["weak"]?.stringValue?.contains("weak tables (__mode) are not allowed") == true)
+    }
+
+    @Test func classesBuiltWhileLoadingStillMakeInstancesInCalls() throws {
+        // Lua looks metamethods up raw in a metatable; freezing leaves those fields in place.
+        let state = try sealed("""
+            local Point = {}
+            Point.__index = Point
+            Point.__tostring = function(p) return "(" .. p.x .. ")" end
+            Point.__eq = function(a, b) return a.x == b.x end
+            function Point.new(x) return setmetatable({ x = x }, Point) end
+            function Point:double() return Point.new(self.x * 2) end
+            function decide(ctx)
+              local p = Point.new(ctx.x)
+              if ctx.tamper then Point.__index = function() return function() return "tampered" end end end
+              return { text = tostring(p:double()), same = Point.new(1) == Point.new(1) }
+            end
+            """)
+        #expect(try state.call("decide", [["x": 2]]) == ["text": "(4)", "same": true])
+        let error = luaError { try state.call("decide", [["x": 2, "tamper": true]]) }
+        #expect(error?.kind == .impure)
+        #expect(error?.message.contains("'__index'") == true)
+        // Put back: the next call sees the class as it loaded.
+        #expect(try state.call("decide", [["x": 3]]) == ["text": "(6)", "same": true])
+    }
+
     @Test func reassigningTheEnvironmentIsImpure() throws {
         let state = try sealed("""
             function decide()
