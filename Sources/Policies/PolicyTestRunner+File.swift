@@ -57,6 +57,13 @@ extension PolicyTestRunner {
             fail("(load)", message, location: setup.resolve(location))
             return outcome
         }
+        // After a test hits its time limit the file's other tests are not run: a policy that
+        // spins on one test input likely spins on all, and would cost each its whole limit.
+        var timedOut: String?
+        func notRun(_ name: String) -> PolicyTestResult {
+            PolicyTestResult(file: file, name: name, status: .skipped,
+                             message: "not run: \(timedOut ?? "an earlier test") hit its time limit", location: nil, durationMs: 0)
+        }
         for test in declared {
             if stopAtFirstFailure, outcome.results.contains(where: { $0.status == .failed }) { break }
             switch test {
@@ -66,13 +73,21 @@ extension PolicyTestRunner {
                                                         location: nil, durationMs: 0))
             case .function(let name):
                 guard matches(name, filter) else { continue }
-                outcome.results.append(setup.run(name: name, caseIndex: nil, coverage: coverage, into: &outcome.coveredLines))
+                if timedOut != nil { outcome.results.append(notRun(name)); continue }
+                var hit = false
+                outcome.results.append(setup.run(name: name, caseIndex: nil, coverage: coverage, into: &outcome.coveredLines,
+                                                 timedOut: &hit))
+                if hit { timedOut = name }
             case .cases(let name, let caseNames):
                 for (index, caseName) in caseNames.enumerated() where matches("\(name)/\(caseName)", filter) {
                     if stopAtFirstFailure, outcome.results.last?.status == .failed { break }
-                    var result = setup.run(name: name, caseIndex: index + 1, coverage: coverage, into: &outcome.coveredLines)
+                    if timedOut != nil { outcome.results.append(notRun("\(name)/\(caseName)")); continue }
+                    var hit = false
+                    var result = setup.run(name: name, caseIndex: index + 1, coverage: coverage, into: &outcome.coveredLines,
+                                           timedOut: &hit)
                     result.name = "\(name)/\(caseName)"
                     outcome.results.append(result)
+                    if hit { timedOut = result.name }
                 }
             }
         }

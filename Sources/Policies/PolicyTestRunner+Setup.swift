@@ -116,7 +116,8 @@ struct TestSetup {
         return declared.sorted { $0.name < $1.name }
     }
 
-    func run(name: String, caseIndex: Int?, coverage: Bool, into covered: inout Set<Int>) -> PolicyTestResult {
+    /// Runs one test in a fresh state; `timedOut` is set when it failed on its time limit.
+    func run(name: String, caseIndex: Int?, coverage: Bool, into covered: inout Set<Int>, timedOut: inout Bool) -> PolicyTestResult {
         let start = ContinuousClock.now
         func result(_ status: PolicyTestResult.Status, _ message: String? = nil, _ location: String? = nil) -> PolicyTestResult {
             let d = ContinuousClock.now - start
@@ -142,6 +143,7 @@ struct TestSetup {
             return result(.passed)
         } catch {
             collect(state, into: &covered)
+            timedOut = (error as? LuaError)?.kind == .timeout
             let (message, location) = PolicyTestRunner.failure(error, limits: limits)
             return result(.failed, message, location)
         }

@@ -143,6 +143,22 @@ import TestSupport
         #expect(await !host.decideRollout(PolicyHostFixture.rolloutInput).isFallback)
     }
 
+    @Test func aPolicyThatSpinsOnEveryTestCostsOneTimeLimitNotOnePerTest() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        try fixture.write(.rollout, "function decide(ctx) while true do end end")
+        // A budget that never runs out: only the time limit stops the spin.
+        let limits = LuaLimits(instructionBudget: Int.max / 4, timeout: .milliseconds(100))
+        let runner = PolicyTestRunner(policiesDirectory: fixture.policies, luaDirectory: fixture.lua, limits: limits)
+        let report = runner.run(files: [fixture.policies + "/tests/rollout_test.lua"])
+        #expect(report.failed == 1)
+        #expect(report.results.first { $0.status == .failed }?.message?.contains("time limit") == true)
+        let notRun = report.results.filter { $0.message?.hasPrefix("not run: ") == true }
+        #expect(notRun.count == report.results.count - 1)
+        #expect(notRun.allSatisfy { $0.status == .skipped })
+        #expect(!report.succeeded(threshold: 0))
+    }
+
     @Test func anImpureVersionIsRefusedOnItsSamples() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
