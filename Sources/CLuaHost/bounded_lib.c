@@ -10,9 +10,28 @@
 // Units for scanning `bytes` bytes.
 static long long bytes_units(size_t bytes) { return 1 + (long long)(bytes / CLUA_BYTES_PER_UNIT); }
 
-// Number of integers in [first, last] (0 when empty), without overflow.
+// Number of integers in [first, last] (0 when empty), saturating: the whole range of integers
+// would wrap to 0 and be charged nothing.
 static lua_Unsigned span(lua_Integer first, lua_Integer last) {
-    return last < first ? 0 : (lua_Unsigned)last - (lua_Unsigned)first + 1;
+    if (last < first) return 0;
+    lua_Unsigned difference = (lua_Unsigned)last - (lua_Unsigned)first;
+    return difference == ~(lua_Unsigned)0 ? difference : difference + 1;
+}
+
+// The length of the table at `index`, read once. The stock table functions read it again
+// themselves, so a __len that answers 2 to the wrapper and maxinteger to the stock function
+// would run an uncharged C loop of 2^63 steps: a table with a __len of its own is refused. A
+// frozen table's __len is the sandbox's (the length of its contents), which cannot lie.
+static lua_Integer length_once(lua_State *L, int index, const char *function) {
+    if (luaL_getmetafield(L, index, "__len") != LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_getfield(L, LUA_REGISTRYINDEX, CLUA_FROZEN_KEY);
+        lua_pushvalue(L, index);
+        int frozen = lua_rawget(L, -2) != LUA_TNIL;
+        lua_pop(L, 2);
+        if (!frozen) luaL_error(L, "%s: tables with a __len metamethod are not supported in the sandbox", function);
+    }
+    return luaL_len(L, index);
 }
 
 static long long clamp_units(lua_Unsigned n) {
@@ -82,16 +101,17 @@ static int bounded_pack(lua_State *L) { return bounded_pack_format(L, 1); }
 static int bounded_concat(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Integer first = luaL_optinteger(L, 3, 1);
-    lua_Integer last = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
+    lua_Integer last = lua_isnoneornil(L, 4) ? length_once(L, 1, "concat") : luaL_checkinteger(L, 4);
     clua_charge(L, 1 + clamp_units(span(first, last)));
     return call_original(L);
 }
 
 // table.insert(t, pos, v) shifts the elements from pos up.
 static int bounded_insert(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer size = length_once(L, 1, "insert");
     if (lua_gettop(L) == 3) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        lua_Integer end = luaL_len(L, 1) + 1;
+        lua_Integer end = size + 1;
         lua_Integer pos = luaL_checkinteger(L, 2);
         clua_charge(L, 1 + clamp_units(span(pos, end)));
     }
@@ -101,7 +121,7 @@ static int bounded_insert(lua_State *L) {
 // table.remove(t, pos) shifts the elements above pos down.
 static int bounded_remove(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_Integer size = luaL_len(L, 1);
+    lua_Integer size = length_once(L, 1, "remove");
     lua_Integer pos = luaL_optinteger(L, 2, size);
     clua_charge(L, 1 + clamp_units(span(pos, size)));
     return call_original(L);
@@ -122,7 +142,7 @@ static int bounded_move(lua_State *L) {
 // 2.6 ms a comparison, and sorting them would have run 11 s without a single charge.
 static int bounded_sort(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_Integer n = luaL_len(L, 1);
+    lua_Integer n = length_once(L, 1, "sort");
     if (n > 1) {
         size_t longest = 0, bytes = 0;
         int has_nul = 0;
@@ -149,7 +169,7 @@ static int bounded_sort(lua_State *L) {
 // table.unpack(t, i, j): one pushed value per element.
 static int bounded_unpack(lua_State *L) {
     lua_Integer first = luaL_optinteger(L, 2, 1);
-    lua_Integer last = lua_isnoneornil(L, 3) ? luaL_len(L, 1) : luaL_checkinteger(L, 3);
+    lua_Integer last = lua_isnoneornil(L, 3) ? length_once(L, 1, "unpack") : luaL_checkinteger(L, 3);
     lua_Unsigned count = span(first, last);
     if (count > CLUA_MAX_RESULTS) return luaL_error(L, "too many results to unpack (the sandbox allows %d)", CLUA_MAX_RESULTS);
     clua_charge(L, 1 + (long long)count);

@@ -31,9 +31,21 @@ static void *clua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (nsize == 0) { free(ptr); c->used -= osize; return NULL; }
     if (nsize > osize && c->enforce) {
         if (c->stop != CLUA_RUNNING) { c->refused = 1; return NULL; }
-        if (c->used - osize + nsize > c->limit) { c->refused = 1; return NULL; }
+        if (c->used - osize + nsize > c->limit) {
+            // Over the cap the call stops for good, like the budget: were the refusal catchable,
+            // a policy could probe its headroom, which differs between a test and a live call.
+            c->refused = 1;
+            c->stop = CLUA_STOP_MEMORY;
+            arm_every_instruction(c->L);
+            return NULL;
+        }
         // A string object is its header plus its bytes; 64 covers any header.
-        if (is_new_string && nsize > c->max_string + 64) { c->refused_string = 1; return NULL; }
+        if (is_new_string && nsize > c->max_string + 64) {
+            c->refused_string = 1;
+            c->stop = CLUA_STOP_MEMORY;
+            arm_every_instruction(c->L);
+            return NULL;
+        }
         c->executed += (long long)((nsize - osize) / CLUA_BYTES_PER_UNIT);
         if (c->executed > c->budget) {
             c->stop = CLUA_STOP_BUDGET;
@@ -81,7 +93,8 @@ static int watch_signal(void) { return SIGRTMIN + 6; }
 static void on_watch_signal(int signal) {
     (void)signal;
     clua_Control *c = running_call;
-    if (c != NULL && c->enforce && c->stop == CLUA_RUNNING) {
+    // Also while a host function runs (limits lifted): the hook then fires as soon as it returns.
+    if (c != NULL && c->stop == CLUA_RUNNING) {
         c->poked = 1;
         lua_sethook(c->L, clua_hook, LUA_MASKCOUNT | (c->coverage ? LUA_MASKLINE : 0), 1);
     }

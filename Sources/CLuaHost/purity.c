@@ -47,6 +47,20 @@ void clua_push_see_through(lua_State *L, int hidden_index, const char *name) {
     lua_pushcclosure(L, f, 1);
 }
 
+// Whether the values at a and b are the same value, not merely equal: rawequal says 0 == 0.0
+// == -0.0 and 5 == 5.0, yet math.type and 1/x tell them apart, so a call could leave a mark
+// that the check would miss.
+static int same_value(lua_State *L, int a, int b) {
+    if (lua_type(L, a) != lua_type(L, b)) return 0;
+    if (lua_type(L, a) == LUA_TNUMBER) {
+        if (lua_isinteger(L, a) != lua_isinteger(L, b)) return 0;
+        if (lua_isinteger(L, a)) return lua_tointeger(L, a) == lua_tointeger(L, b);
+        lua_Number x = lua_tonumber(L, a), y = lua_tonumber(L, b);
+        return memcmp(&x, &y, sizeof x) == 0;
+    }
+    return lua_rawequal(L, a, b);
+}
+
 int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed, int *changed_line, char *changed_source) {
     snapshot_index = lua_absindex(L, snapshot_index);
     lua_Integer count = (lua_Integer)lua_rawlen(L, snapshot_index);
@@ -60,7 +74,7 @@ int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed
             lua_pushvalue(L, -1);
             lua_rawget(L, -3);                              // table, name, current
             lua_rawgeti(L, snapshot_index, i + 2);          // table, name, current, saved
-            if (!lua_rawequal(L, -1, -2)) {
+            if (!same_value(L, -1, -2)) {
                 if (restored == 0) {
                     *changed = lua_tostring(L, -3);          // the name: a string kept by the snapshot
                     *changed_line = 0;
@@ -79,7 +93,7 @@ int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed
         lua_pop(L, 1);
         const char *name = lua_getupvalue(L, -1, n);  // its current value
         lua_rawgeti(L, snapshot_index, i + 2);      // the value it had after load
-        if (name != NULL && !lua_rawequal(L, -1, -2)) {
+        if (name != NULL && !same_value(L, -1, -2)) {
             if (restored == 0) {
                 *changed = name;
                 lua_Debug ar;

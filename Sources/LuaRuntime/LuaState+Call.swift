@@ -38,6 +38,12 @@ extension LuaState {
                             chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
         case Int32(CLUA_STOP_CANCELLED):
             return LuaError(.cancelled, "call cancelled", chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
+        case Int32(CLUA_STOP_MEMORY) where c.refused_string != 0:
+            return LuaError(.memoryLimitExceeded, "a string longer than \(limits.maxStringBytes) bytes was refused (the limit per string)",
+                            chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
+        case Int32(CLUA_STOP_MEMORY):
+            return LuaError(.memoryLimitExceeded, "memory limit of \(limits.memoryLimitBytes) bytes exceeded",
+                            chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)
         case Int32(CLUA_STOP_DEADLINE):
             return LuaError(.timeout, "time limit of \(Self.describe(limits.timeout ?? .zero)) exceeded",
                             chunkName: stopSource, line: c.stop_line > 0 ? Int(c.stop_line) : nil)

@@ -126,7 +126,10 @@ extension LuaState {
     local function frozen_write()
       error("cannot modify a table the policy built while loading (calls must not keep state: build a new table)", 2)
     end
-    local SPECIAL = { __index = true, __newindex = true, __metatable = true, __gc = true, __mode = true }
+    -- Not carried over to the view: what freezing replaces, and __len, which the view answers
+    -- from its contents (a __len of the policy's own could answer the table functions one
+    -- length and then another).
+    local SPECIAL = { __index = true, __newindex = true, __metatable = true, __gc = true, __mode = true, __len = true }
 
     -- Metamethod fields ("__index", "__tostring", ...) stay in place: Lua looks them up raw when
     -- t is someone's metatable (a class table that calls build instances from). They are not
@@ -228,17 +231,19 @@ extension LuaState {
             lua_settop(L, 0)
         }
         clua_install_bounded_library(L)
-        let messages = ["", "instruction budget exceeded", "call cancelled", "time limit exceeded"]
+        let messages = ["", "instruction budget exceeded", "call cancelled", "time limit exceeded", "memory limit exceeded"]
         var refs: [Int32] = []
         for message in messages {
             pushString(message, to: L)
             refs.append(luaL_ref(L, clua_registryindex()))
         }
-        control.pointee.stop_message_ref = (refs[0], refs[1], refs[2], refs[3])
+        control.pointee.stop_message_ref = (refs[0], refs[1], refs[2], refs[3], refs[4])
         try compile(L, source: Self.prelude, chunkName: "sandbox")
         lua_rawgeti(L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
         luaL_requiref(L, "debug", luaopen_debug, 0)  // for the prelude only: never in a layer
         lua_createtable(L, 0, 0)
+        lua_pushvalue(L, -1)
+        lua_setfield(L, clua_registryindex(), CLUA_FROZEN_KEY)
         hiddenRef = luaL_ref(L, clua_registryindex())
         for name in ["next", "rawget", "rawlen"] {
             lua_rawgeti(L, clua_registryindex(), lua_Integer(hiddenRef))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A small set of identical ``LuaState``s, each confined to a thread of its own, for concurrent
 /// callers (one pool per policy version).
@@ -34,13 +35,16 @@ public final class LuaStatePool: Sendable {
     private let factory: @Sendable () throws -> LuaState
     private let shared = Shared()
 
-    /// One call waiting for, or running on, a state.
+    /// One call waiting for, or running on, a state. Exactly one of three parties claims it,
+    /// and only the claimant resumes its caller: the worker that runs it, the timer that fails
+    /// it when it waited too long, or the caller's cancellation while it still waits.
     private final class Job: @unchecked Sendable {
         let interrupt: LuaInterrupt
         let enqueued = ContinuousClock.now
         /// Set when the call found every state busy: it then fails if it waits past `waitLimit`.
         /// (Guarded by the queue's lock; a call served by an idle or new thread has no limit.)
         var queuedBehindBusyStates = false
+        private let claimed = Atomic<Bool>(false)
         let execute: @Sendable (LuaState) -> Void
         let fail: @Sendable (any Error) -> Void
 
@@ -49,6 +53,14 @@ public final class LuaStatePool: Sendable {
             self.execute = execute
             self.fail = fail
         }
+
+        /// True for the first caller only.
+        func claim() -> Bool { !claimed.exchange(true, ordering: .acquiringAndReleasing) }
+    }
+
+    /// The job of one `withState` call, for its cancellation handler.
+    private final class JobSlot: Sendable {
+        let job = Mutex<Job?>(nil)
     }
 
     /// The queue and the counts, guarded by `condition` (which the workers also wait on).
@@ -94,6 +106,7 @@ public final class LuaStatePool: Sendable {
     public func withState<T: Sendable>(_ body: @escaping @Sendable (LuaState) throws -> T) async throws -> T {
         try Task.checkCancellation()
         let interrupt = LuaInterrupt()
+        let slot = JobSlot()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let job = Job(interrupt: interrupt, execute: { state in
@@ -101,10 +114,13 @@ public final class LuaStatePool: Sendable {
                 }, fail: { error in
                     continuation.resume(throwing: error)
                 })
-                if let error = enqueue(job) { continuation.resume(throwing: error) }
+                slot.job.withLock { $0 = job }
+                if let error = enqueue(job), job.claim() { continuation.resume(throwing: error) }
             }
         } onCancel: {
             interrupt.cancel()
+            // Still waiting for a state: end now (a running call stops at its next instruction).
+            if let job = slot.job.withLock({ $0 }), job.claim() { job.fail(CancellationError()) }
         }
     }
 
@@ -144,6 +160,13 @@ public final class LuaStatePool: Sendable {
         job.queuedBehindBusyStates = mustWait && !spawn
         shared.condition.signal()
         shared.condition.unlock()
+        if job.queuedBehindBusyStates, let waitLimit {
+            // Fail it on time even if no state ever frees up (every state stuck in a long call).
+            Task.detached {
+                try? await Task.sleep(for: waitLimit)
+                if job.claim() { job.fail(LuaError(.timeout, "waited longer than \(LuaState.describe(waitLimit)) for a free Lua state")) }
+            }
+        }
         if spawn {
             // The thread holds the queue and the factory, not the pool: dropping the pool closes it.
             let worker = Worker(shared: shared, factory: factory, waitLimit: waitLimit)
@@ -187,6 +210,7 @@ public final class LuaStatePool: Sendable {
         }
 
         private func run(_ job: Job, on state: inout LuaState?) {
+            guard job.claim() else { return }  // already failed: timed out or cancelled while waiting
             if job.interrupt.isCancelled {
                 job.fail(CancellationError())
                 return

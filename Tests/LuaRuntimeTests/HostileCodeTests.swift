@@ -46,9 +46,10 @@ import Testing
         Attack(name: "concat over an __index that is a C function",
                body: #"return table.concat(setmetatable({}, {__index = tostring}), "", 1, 1e9)"#, outcome: .stopped),
         Attack(name: "concat with a lying __len",
-               body: #"return table.concat(setmetatable({}, {__len = function() return math.maxinteger end}))"#, outcome: .stopped),
+               body: #"return table.concat(setmetatable({}, {__len = function() return math.maxinteger end}))"#,
+               outcome: .refused("tables with a __len metamethod are not supported")),
         Attack(name: "move of nils across the integers", body: #"return table.move({}, 1, 1e15, 1, {})"#, outcome: .stopped),
-        Attack(name: "move of maxinteger elements", body: #"return table.move({}, math.mininteger, math.maxinteger, 1)"#, outcome: .refused("too many elements to move")),
+        Attack(name: "move of maxinteger elements", body: #"return table.move({}, math.mininteger, math.maxinteger, 1)"#, outcome: .stopped),
         Attack(name: "unpack a million values", body: ##"return select("#", table.unpack({}, 1, 1e6))"##, outcome: .refused("too many results")),
         Attack(name: "insert at the front of a long list",
                body: #"local t = {} for i = 1, 1e5 do t[i] = i end for i = 1, 1e5 do table.insert(t, 1, i) end"#, outcome: .stopped),
@@ -77,6 +78,22 @@ import Testing
             """#, outcome: .stopped),
         Attack(name: "a set scanned from every position", body: #"""
             local set = "[" .. ("a"):rep(2e5) .. "]" local s = ("b"):rep(2e5) return s:find(set)
+            """#, outcome: .stopped),
+        Attack(name: "remove across all the integers through a lying __len", body: #"""
+            return table.remove(setmetatable({}, {__len = function() return math.maxinteger end}), math.mininteger)
+            """#, outcome: .refused("tables with a __len metamethod are not supported")),
+        Attack(name: "insert with a __len that answers twice differently", body: #"""
+            local c = 0
+            local t = setmetatable({}, {__len = function() c = c + 1 return c == 1 and 2 or math.maxinteger // 2 end})
+            table.insert(t, 1, "x")
+            """#, outcome: .refused("tables with a __len metamethod are not supported")),
+        Attack(name: "sort with a __len that answers twice differently", body: #"""
+            local c = 0
+            local t = setmetatable({}, {__len = function() c = c + 1 return c == 1 and 2 or 2147483646 end})
+            table.sort(t, math.type)
+            """#, outcome: .refused("tables with a __len metamethod are not supported")),
+        Attack(name: "concat across all the integers", body: #"""
+            return table.concat(setmetatable({}, {__index = function() return "" end}), "", math.mininteger, math.maxinteger)
             """#, outcome: .stopped),
         Attack(name: "table bomb", body: #"local t = {} for i = 1, 1e9 do t[i] = {} end"#, outcome: .stopped),
         Attack(name: "infinite loop", body: #"while true do end"#, outcome: .stopped),

@@ -93,6 +93,29 @@ import Testing
         #expect(error?.kind == .cancelled)
     }
 
+    @Test func aWaitingCallFailsOnTimeEvenWhenNoStateEverFreesUp() async throws {
+        let pool = LuaStatePool(maxStates: 1, waitLimit: .milliseconds(50)) { try makeState(Self.rollout) }
+        let (busy, release) = await Self.occupy(pool)
+        // The only state stays held until after the late call has failed.
+        let error = await #expect(throws: LuaError.self) { try await pool.withState { _ in 2 } }
+        #expect(error?.kind == .timeout)
+        release.signal()
+        #expect(try await busy.value == 1)
+        #expect(try await pool.withState { _ in 3 } == 3)
+    }
+
+    @Test func aCancelledWaitingCallEndsWithoutAFreeState() async throws {
+        let pool = LuaStatePool(maxStates: 1) { try makeState(Self.rollout) }
+        let (busy, release) = await Self.occupy(pool)
+        let waiter = Task { try await pool.withState { _ in 2 } }
+        while pool.queuedCount == 0 { await Task.yield() }
+        waiter.cancel()
+        // Ends while the only state is still held.
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        release.signal()
+        #expect(try await busy.value == 1)
+    }
+
     @Test func aCallThatWaitedTooLongFailsWithoutRunning() async throws {
         let pool = LuaStatePool(maxStates: 1, waitLimit: .milliseconds(1)) { try makeState(Self.rollout) }
         let (busy, release) = await Self.occupy(pool)

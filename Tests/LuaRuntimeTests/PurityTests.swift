@@ -31,6 +31,18 @@ import Testing
         }
     }
 
+    @Test(arguments: ["0.0", "-0.0", "5.0"])
+    func aNumberOfAnotherKindIsAChangeToo(replacement: String) throws {
+        // rawequal calls 0, 0.0 and -0.0 (and 5, 5.0) equal, but math.type and 1/x tell them apart.
+        let state = try sealed("""
+            local mark = \(replacement == "5.0" ? "5" : "0")
+            function decide() local seen = math.type(mark) .. tostring(1 / mark) mark = \(replacement) return { seen = seen } end
+            """)
+        let error = luaError { try state.call("decide") }
+        #expect(error?.kind == .impure)
+        #expect(error?.message.contains("'mark'") == true)
+    }
+
     @Test func aFailingCallLeavesNoStateEither() throws {
         let state = try sealed("""
             local seen = 0

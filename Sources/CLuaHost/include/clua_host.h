@@ -13,7 +13,8 @@
 #include <lua5.4/lua.h>
 #include <lua5.4/lauxlib.h>
 
-enum { CLUA_RUNNING = 0, CLUA_STOP_BUDGET = 1, CLUA_STOP_CANCELLED = 2, CLUA_STOP_DEADLINE = 3, CLUA_STOP_KINDS = 4 };
+enum { CLUA_RUNNING = 0, CLUA_STOP_BUDGET = 1, CLUA_STOP_CANCELLED = 2, CLUA_STOP_DEADLINE = 3, CLUA_STOP_MEMORY = 4,
+       CLUA_STOP_KINDS = 5 };
 
 // Bytes of allocation growth that cost one unit of budget.
 #define CLUA_BYTES_PER_UNIT 32
@@ -23,6 +24,9 @@ enum { CLUA_RUNNING = 0, CLUA_STOP_BUDGET = 1, CLUA_STOP_CANCELLED = 2, CLUA_STO
 // table.sort looks at this many elements for the longest string (the rest are charged too,
 // through the n log n term, just not scanned).
 #define CLUA_MAX_SORT_SCAN 100000
+// Registry field holding the sandbox's map of frozen tables (and library proxies) to their
+// contents: the bounded table functions trust the __len of these only.
+#define CLUA_FROZEN_KEY "oracle.frozen"
 // The longest format string string.pack/unpack/packsize accept in the sandbox.
 #define CLUA_MAX_PACK_FORMAT 4096
 
