@@ -23,7 +23,7 @@ extension PolicyTestRunner {
     }
 
     func runFile(_ file: String, filter: Regex<AnyRegexOutput>?, coverage: Bool, candidate: PolicySource?,
-                 stopAtFirstFailure: Bool = false) -> FileOutcome {
+                 stopAtFirstFailure: Bool = false, deadline: ContinuousClock.Instant? = nil) -> FileOutcome {
         var outcome = FileOutcome(loaded: PolicyTestFileInfo(testFile: file, policyFile: nil, library: libraryPath))
         func fail(_ name: String, _ message: String, location: String? = nil) {
             outcome.results.append(PolicyTestResult(file: file, name: name, status: .failed, message: message,
@@ -66,6 +66,10 @@ extension PolicyTestRunner {
         }
         for test in declared {
             if stopAtFirstFailure, outcome.results.contains(where: { $0.status == .failed }) { break }
+            if let deadline, ContinuousClock.now > deadline {
+                fail("(time limit)", "not run: the test run took longer than its limit of \(timeLimit.map { "\($0)" } ?? "-") in all")
+                break
+            }
             switch test {
             case .todo(let name):
                 guard matches(name, filter) else { continue }

@@ -20,6 +20,10 @@ public struct PolicyTestRunner: Sendable {
     /// Limits the policy's main body loads under in every test: those it has when it serves,
     /// so a file the server would refuse to load fails its tests too, and fast.
     public var servingLimits: LuaLimits
+    /// The longest a whole run may take: each test is bounded, their number is not (15 cases
+    /// just under the 2 s limit each held a reload, and shutdown behind it, for 26 s). Tests not
+    /// started by then are not run and the run fails. Nil: no bound.
+    public var timeLimit: Duration? = .seconds(20)
 
     /// The least a test gets in budget, time, error messages and source size, whatever the
     /// serving limits (``LuaLimits/forTests(atLeast:)``).
@@ -57,9 +61,10 @@ public struct PolicyTestRunner: Sendable {
         var covered: [String: Set<Int>] = [:]
         var sources: [String: String] = [:]
         var loaded: [PolicyTestFileInfo] = []
+        let deadline = timeLimit.map { ContinuousClock.now + $0 }
         for file in files ?? Self.discover(in: policiesDirectory) {
             let outcome = runFile(file, filter: filter, coverage: coverage, candidate: candidate,
-                                  stopAtFirstFailure: stopAtFirstFailure)
+                                  stopAtFirstFailure: stopAtFirstFailure, deadline: deadline)
             results += outcome.results
             loaded.append(outcome.loaded)
             if let policy = outcome.policy {

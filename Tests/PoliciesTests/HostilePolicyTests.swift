@@ -159,6 +159,21 @@ import TestSupport
         #expect(!report.succeeded(threshold: 0))
     }
 
+    @Test func aRunPastItsTimeLimitStopsAndFails() async throws {
+        // Each test is bounded, their number is not: the run as a whole is bounded too. (A limit
+        // of zero has passed before the first test, whatever the machine's speed.)
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        var runner = PolicyTestRunner(policiesDirectory: fixture.policies, luaDirectory: fixture.lua)
+        runner.timeLimit = .zero
+        let report = runner.run(files: [fixture.policies + "/tests/rollout_test.lua"])
+        #expect(report.failed == 1)
+        #expect(report.results.map(\.name) == ["(time limit)"])
+        #expect(report.results.first?.message?.contains("took longer than its limit") == true)
+        runner.timeLimit = nil
+        #expect(runner.run(files: [fixture.policies + "/tests/rollout_test.lua"]).failed == 0)
+    }
+
     @Test func anImpureVersionIsRefusedOnItsSamples() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }
