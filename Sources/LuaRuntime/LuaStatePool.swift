@@ -75,6 +75,12 @@ public final class LuaStatePool: Sendable {
 
         var queued: Int { jobs.count - head }
 
+        /// Drops a job that ended while it waited (timed out or cancelled), so that callers
+        /// failing on time behind stuck states do not pile up here.
+        func remove(_ job: Job) {
+            if let index = jobs[head...].firstIndex(where: { $0 === job }) { jobs.remove(at: index) }
+        }
+
         func take() -> Job? {
             guard head < jobs.count else { return nil }
             let job = jobs[head]
@@ -120,7 +126,10 @@ public final class LuaStatePool: Sendable {
         } onCancel: {
             interrupt.cancel()
             // Still waiting for a state: end now (a running call stops at its next instruction).
-            if let job = slot.job.withLock({ $0 }), job.claim() { job.fail(CancellationError()) }
+            if let job = slot.job.withLock({ $0 }), job.claim() {
+                dequeue(job)
+                job.fail(CancellationError())
+            }
         }
     }
 
@@ -147,6 +156,10 @@ public final class LuaStatePool: Sendable {
         shared.condition.unlock()
     }
 
+    private func dequeue(_ job: Job) {
+        shared.condition.withLock { shared.remove(job) }
+    }
+
     private func enqueue(_ job: Job) -> LuaError? {
         shared.condition.lock()
         guard !shared.isClosed else {
@@ -162,9 +175,11 @@ public final class LuaStatePool: Sendable {
         shared.condition.unlock()
         if job.queuedBehindBusyStates, let waitLimit {
             // Fail it on time even if no state ever frees up (every state stuck in a long call).
-            Task.detached {
+            Task.detached { [shared] in
                 try? await Task.sleep(for: waitLimit)
-                if job.claim() { job.fail(LuaError(.timeout, "waited longer than \(LuaState.describe(waitLimit)) for a free Lua state")) }
+                guard job.claim() else { return }
+                shared.condition.withLock { shared.remove(job) }
+                job.fail(LuaError(.timeout, "waited longer than \(LuaState.describe(waitLimit)) for a free Lua state"))
             }
         }
         if spawn {

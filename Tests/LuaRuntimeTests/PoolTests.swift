@@ -99,6 +99,7 @@ import Testing
         // The only state stays held until after the late call has failed.
         let error = await #expect(throws: LuaError.self) { try await pool.withState { _ in 2 } }
         #expect(error?.kind == .timeout)
+        #expect(pool.queuedCount == 0, "a call that ended while waiting leaves the queue")
         release.signal()
         #expect(try await busy.value == 1)
         #expect(try await pool.withState { _ in 3 } == 3)
@@ -112,6 +113,7 @@ import Testing
         waiter.cancel()
         // Ends while the only state is still held.
         await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(pool.queuedCount == 0)
         release.signal()
         #expect(try await busy.value == 1)
     }
