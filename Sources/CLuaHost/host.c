@@ -46,6 +46,7 @@ static void *clua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
             arm_every_instruction(c->L);
             return NULL;
         }
+        c->allocated += nsize - osize;
         c->executed += (long long)((nsize - osize) / CLUA_BYTES_PER_UNIT);
         if (c->executed > c->budget) {
             c->stop = CLUA_STOP_BUDGET;
@@ -185,8 +186,18 @@ static void unwatch(clua_Control *c) {
     running_call = NULL;
 }
 
+void clua_collect_after_call(lua_State *L) {
+    clua_Control *c = clua_control(L);
+    lua_gc(L, LUA_GCRESTART);
+    if (c->allocated > (256u << 10)) lua_gc(L, LUA_GCCOLLECT);
+    else if (c->allocated > 0) lua_gc(L, LUA_GCSTEP, (int)(c->allocated >> 10) + 1);
+    c->allocated = 0;
+}
+
 void clua_arm(lua_State *L, long long timeout_ns) {
     clua_Control *c = clua_control(L);
+    lua_gc(L, LUA_GCSTOP);
+    c->allocated = 0;
     c->deadline_ns = timeout_ns > 0 ? clua_monotonic_ns() + timeout_ns : 0;
     c->next_clock_check = c->granularity;
     lua_sethook(L, clua_hook, LUA_MASKCOUNT | (c->coverage ? LUA_MASKLINE : 0), c->granularity);

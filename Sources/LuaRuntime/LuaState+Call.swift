@@ -22,6 +22,7 @@ extension LuaState {
         let status = clua_pcall(L, arguments, results, 0)
         clua_disarm(L)
         c.pointee.enforce = 0
+        clua_collect_after_call(L)
         c.pointee.record = nil
         isCalling = false
         guard status != LUA_OK else { return }

@@ -82,6 +82,13 @@ import Testing
         #expect(try state.call("one_copy").arrayValue?.count == 1)
     }
 
+    @Test func aSharedTreeOfEmptyTablesIsRefusedByItsSize() throws {
+        let state = try makeState("function dag() local a = {} for i = 1, 30 do a = { a, a } end return { junk = a } end")
+        let error = luaError { try state.call("dag") }
+        #expect(error?.kind == .conversion)
+        #expect(error?.message.contains("larger than 65536 bytes") == true)
+    }
+
     @Test(arguments: ["0/0", "1/0", "-1/0", "math.huge"])
     func nonFiniteNumbersAreAConversionError(expression: String) throws {
         let state = try makeState("function probe() return { x = \(expression) } end")
