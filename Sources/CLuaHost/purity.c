@@ -112,3 +112,19 @@ int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed
     }
     return restored;
 }
+
+int clua_call_isolated(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *T = lua_newthread(L);  // inherits the call's hook: limits and coverage still apply
+    lua_rotate(L, 1, 1);              // the thread stays referenced below what moves to it
+    lua_xmove(L, T, n);
+    int status = lua_pcall(T, n - 1, 1, 0);
+    lua_xmove(T, L, 1);               // the result, or the error object
+    if (status == LUA_OK) return 1;
+    clua_Control *c = clua_control(L);
+    // A stop inside the thread armed that thread's hook: arm this one too, so that the test
+    // around the call cannot catch the stop either.
+    if (c->stop != CLUA_RUNNING) lua_sethook(L, lua_gethook(L), LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    return lua_error(L);
+}

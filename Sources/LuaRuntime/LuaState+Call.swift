@@ -25,7 +25,8 @@ extension LuaState {
         clua_collect_after_call(L)
         c.pointee.record = nil
         isCalling = false
-        guard status != LUA_OK else { return }
+        // A stop that code around it caught before the hook could raise again still fails the call.
+        guard status != LUA_OK || c.pointee.stop != Int32(CLUA_RUNNING) else { return }
         throw callError(L, status: status)
     }
 

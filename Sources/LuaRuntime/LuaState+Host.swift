@@ -27,6 +27,19 @@ extension LuaState {
         registerHost(name, .values(prefix: errorPrefix ?? name, firstArgument: firstArgument, fn))
     }
 
+    /// Defines global `name` of the current layer as `name(f, ...)`: calls `f(...)` on a fresh
+    /// Lua stack holding nothing but that call, as the host's own calls are made, and returns its
+    /// first result (errors propagate). The test harness calls entry functions through it.
+    public func registerIsolatedCaller(_ name: String) throws(LuaError) {
+        let L = try open()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(globalsRef))
+        pushString(name, to: L)
+        clua_pushcfunction(L, clua_call_isolated)
+        lua_rawset(L, -3)
+    }
+
     /// Sets global `name` to a plain value (host constants, before ``lock()``).
     public func setGlobal(_ name: String, _ value: LuaValue) throws(LuaError) {
         let L = try open()

@@ -19,7 +19,7 @@ struct TestSetup {
         return """
             local __raw_entry = \(entry)
             \(entry) = function(...)
-              return __oracle_check_result((__raw_entry(...)))
+              return __oracle_check_result((__oracle_isolated(__raw_entry, ...)))
             end
             function __oracle_case_names(name)
               local names = {}
@@ -67,6 +67,7 @@ struct TestSetup {
             // policy can neither see them nor replace anything they use.
             try state.pushLayer()
             state.limits = limits
+            try state.registerIsolatedCaller("__oracle_isolated")
             state.register("__oracle_check_result", errorPrefix: "\(kind.entryFunction)() broke its contract",
                            firstArgument: "result") { args in
                 let result = args.first ?? .nil

@@ -174,6 +174,32 @@ import TestSupport
         #expect(runner.run(files: [fixture.policies + "/tests/rollout_test.lua"]).failed == 0)
     }
 
+    @Test func aPolicyCannotTellItsTestsFromLiveCallsByItsCallers() async throws {
+        // error(msg, level) names the frame `level` up: under the harness that was a Lua frame of
+        // the test, live there is none. Tests now call the entry on a stack of its own.
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let host = fixture.makeHost()
+        await host.start()
+        let good = host.activeHash(.rollout)
+        let honest = (try fixture.read(.rollout)).replacingOccurrences(of: "function decide(ctx)", with: "local function honest(ctx)")
+        try fixture.write(.rollout, honest + """
+
+            local function caller() error("", 5) end
+            local function under_test() local _, where = pcall(caller) return where ~= "" end
+            function decide(ctx)
+              if under_test() then return honest(ctx) end
+              return { enabled = true, reason = "always on live" }
+            end
+            """)
+        guard case .rejected(let failure) = await host.reload(.rollout) else {
+            Issue.record("a policy that behaves only under test went live")
+            return
+        }
+        #expect(failure.stage == .tests)
+        #expect(host.activeHash(.rollout) == good)
+    }
+
     @Test func anImpureVersionIsRefusedOnItsSamples() async throws {
         let fixture = try await PolicyHostFixture()
         defer { fixture.remove() }

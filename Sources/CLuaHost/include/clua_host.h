@@ -135,4 +135,11 @@ void clua_push_see_through(lua_State *L, int hidden_index, const char *name);
 // `changed_source` (LUA_IDSIZE bytes) to that closure's chunk.
 int clua_restore_upvalues(lua_State *L, int snapshot_index, const char **changed, int *changed_line, char *changed_source);
 
+
+// Calls its first argument with the others on a new Lua thread, whose stack holds nothing but
+// that call, as a live call's does: the test harness calls entry functions through it, so a
+// policy cannot tell a test from a live call by looking up the stack (error(msg, level),
+// recursion depth).
+int clua_call_isolated(lua_State *L);
+
 #endif
