@@ -9,8 +9,10 @@ extension DBCommand {
             abstract: "Replace the database with a verified backup, keeping an emergency copy of the current one.",
             discussion: """
                 FILE is a backup path, a timestamp (20250101_120000, as the seed scripts pass it) or omitted \
-                for the newest backup in --dir. Refuses a file that fails PRAGMA integrity_check or is not an \
-                Oracle Chat database, and refuses while a server holds the database lock (--force overrides). \
+                for the newest backup in --dir. Refuses a file that is not a regular file, fails PRAGMA integrity_check, or does not have \
+                exactly this build's schema (unknown or missing migrations; extra or altered tables, indexes, \
+                triggers or views), and refuses while a server holds the database lock (--force overrides). \
+                Removes temporary files left by restores that were killed part-way. \
                 Exit status: 0 restored, 1 refused or failed (the current database is unchanged or saved).
                 """)
 
@@ -69,6 +71,9 @@ extension DBCommand {
                 print(outcome.emergencyCopyVerified
                       ? "emergency copy of the previous database: \(copy) (verified)"
                       : "emergency copy of the previous database: \(copy) (byte copy: the previous database failed its own check)")
+            }
+            for file in outcome.removedLeftovers {
+                print("removed \(file): left by a restore that was interrupted (its process is gone)")
             }
             switch outcome.priorLock {
             case .held(let pid):

@@ -9,11 +9,13 @@ import GRDB
 /// print(report.integrity.ok)
 /// ```
 public enum DatabaseInspector {
-    /// Opens `path` read-only; throws `.missing` or `.notADatabase` before SQLite is involved.
+    /// Opens `path` read-only; throws `.missing`, `.notARegularFile` or `.notADatabase` before
+    /// SQLite is involved.
     /// Callers use `inDatabase` (no wrapping transaction): a damaged file can fail even a COMMIT.
     static func openReadOnly(_ path: String) throws(DatabaseOperationError) -> DatabaseQueue {
-        guard DatabaseFile.exists(path) else { throw .missing(path: path) }
-        guard DatabaseFile.hasSQLiteHeader(path) else { throw .notADatabase(path: path) }
+        // Through a descriptor opened without blocking: a FIFO or device is refused at once
+        // instead of hanging in open(2) (while a restore holds the database lock).
+        try DatabaseFile.requireSQLiteFile(path)
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "oracle-chat-inspect"
@@ -60,7 +62,8 @@ public enum DatabaseInspector {
         return try queue.inDatabase { db in
             let integrity = try integrity(of: db, quick: quick)
             // A damaged file may not even list its tables: report what can be read.
-            let applied = (try? SQLiteStore.migrator.appliedMigrations(db)) ?? []
+            // From the table itself: GRDB's appliedMigrations would hide migrations it does not know.
+            let applied = ((try? recordedMigrations(db)) ?? nil) ?? []
             let known = SQLiteStore.migrator.migrations
             let tables = (try? tableCounts(db)) ?? []
             return DatabaseReport(
@@ -72,26 +75,6 @@ public enum DatabaseInspector {
                 pendingMigrations: known.filter { !applied.contains($0) },
                 unknownMigrations: applied.filter { !known.contains($0) },
                 tables: tables)
-        }
-    }
-
-    /// Throws unless the database has Oracle Chat's tables and first migration, and no
-    /// migration this binary does not know.
-    static func requireOracleChatSchema(_ db: Database, path: String) throws {
-        for table in ["sessions", "messages", "grdb_migrations"] {
-            guard try db.tableExists(table) else {
-                throw DatabaseOperationError.notOracleChat(path: path, reason: "table \(table) is missing")
-            }
-        }
-        let applied = try SQLiteStore.migrator.appliedMigrations(db)
-        let known = SQLiteStore.migrator.migrations
-        guard let first = known.first, applied.contains(first) else {
-            throw DatabaseOperationError.notOracleChat(path: path, reason: "migration \(known.first ?? "?") was never applied")
-        }
-        let unknown = applied.filter { !known.contains($0) }
-        guard unknown.isEmpty else {
-            throw DatabaseOperationError.notOracleChat(
-                path: path, reason: "it was written by a newer oracle-chat (unknown migrations: \(unknown.joined(separator: ", ")))")
         }
     }
 

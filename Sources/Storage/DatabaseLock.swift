@@ -69,13 +69,13 @@ public final class DatabaseLock {
     private static func lock(path: String, database: String) throws(DatabaseOperationError) -> Int32 {
         while true {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .lockFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard fd >= 0 else { throw .lockFailed(path: path, reason: DatabaseOperationError.describe(errno: errno)) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 let reason = errno
                 let pid = readPID(fd)
                 close(fd)
                 if reason == EWOULDBLOCK { throw .inUse(database: database, lockPath: path, pid: pid) }
-                throw .lockFailed(path: path, reason: String(cString: strerror(reason)))
+                throw .lockFailed(path: path, reason: DatabaseOperationError.describe(errno: reason))
             }
             // The previous holder may have unlinked the file between our open and flock:
             // only a lock on the file that is still on disk counts.

@@ -4,11 +4,13 @@ import OracleCore
 
 /// Replaces the database with a backup, losing nothing on any failure.
 ///
-/// Order: check the backup (SQLite header, `integrity_check`, Oracle Chat schema) → take the
-/// database lock (refused while a server holds it, unless `force`) → save a verified emergency
-/// copy of the current database → write the backup to a temporary file next to the database,
-/// verify and fsync it → checkpoint the old database and remove its `-wal`/`-shm` (a stale WAL
-/// would be replayed onto the new file) → rename over the database → verify the result.
+/// Order: check the backup (a regular file, SQLite header, `integrity_check`, exactly this
+/// build's schema) → take the database lock (refused while a server holds it, unless `force`)
+/// → remove temporary files of restores killed part-way → save a verified emergency copy of
+/// the current database → write the backup to a temporary file next to the database, verify
+/// it (schema again: the copy is what gets served) and fsync it → checkpoint the old database
+/// and remove its `-wal`/`-shm` (a stale WAL would be replayed onto the new file) → rename over
+/// the database → verify the result.
 ///
 /// ```swift
 /// let outcome = try await DatabaseRestore(source: "backups/oracle_sessions_20250101_120000.db",
@@ -38,6 +40,8 @@ public struct DatabaseRestore: Sendable {
         /// The lock as found before the restore: `.held` when overridden with `force`,
         /// `.stale` when a crashed server left its lock file.
         public var priorLock: DatabaseLock.State
+        /// Temporary files of earlier restores that were killed part-way, removed by this one.
+        public var removedLeftovers: [String] = []
     }
 
     public func run(progress: CopyProgress? = nil) async throws -> Outcome {
@@ -53,6 +57,13 @@ public struct DatabaseRestore: Sendable {
         func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
         guard resolved(source) != resolved(targetPath) else { throw DatabaseOperationError.sameFile(path: source) }
 
+        // The backup is checked before the lock is taken: a file that is refused (or a FIFO
+        // that would never deliver) must not keep a server from starting meanwhile.
+        let backup = try DatabaseInspector.openReadOnly(source)
+        defer { try? backup.close() }
+        try Self.requireRestorable(backup, path: source)
+        try cancellation.check()
+
         let priorLock = DatabaseLock.probe(target)
         var lock: DatabaseLock?
         do {
@@ -61,19 +72,13 @@ public struct DatabaseRestore: Sendable {
             guard force else { throw DatabaseOperationError.inUse(database: database, lockPath: lockPath, pid: pid) }
         }
         defer { lock?.release() }
-
-        let backup = try DatabaseInspector.openReadOnly(source)
-        defer { try? backup.close() }
-        try backup.inDatabase { db in
-            let check = try DatabaseInspector.integrity(of: db)
-            guard check.ok else { throw DatabaseOperationError.integrityFailed(path: source, problems: check.problems) }
-            try DatabaseInspector.requireOracleChatSchema(db, path: source)
-        }
-        try cancellation.check()
+        // Under the lock, so no other restore of this database is running unless forced, and
+        // then its PID is alive and its file is kept.
+        let leftovers = DatabaseFile.removeLeftovers(near: targetPath, purpose: "restore")
 
         let emergency = try saveEmergencyCopy(cancellation: cancellation)
         func failed(_ step: String, _ error: any Error) -> DatabaseOperationError {
-            .restoreFailed(step: step, reason: "\(error)", emergencyCopy: emergency?.path)
+            .restoreFailed(step: step, reason: DatabaseOperationError.cause(of: error), emergencyCopy: emergency?.path)
         }
 
         let temporary = DatabaseFile.temporary(near: targetPath, purpose: "restore")
@@ -81,6 +86,15 @@ public struct DatabaseRestore: Sendable {
             try VerifiedCopy.write(from: backup, to: temporary, progress: progress, cancellation: cancellation)
         } catch {
             throw failed("copying the backup next to the database", error)
+        }
+        do {
+            // The backup may have changed since it was checked; what is served is this copy.
+            let copy = try DatabaseInspector.openReadOnly(temporary)
+            defer { try? copy.close() }
+            try copy.inDatabase { db in try DatabaseInspector.requireOracleChatSchema(db, path: source) }
+        } catch {
+            DatabaseFile.remove(temporary)
+            throw failed("checking the copied backup", error)
         }
         do {
             Self.checkpoint(targetPath)
@@ -101,10 +115,19 @@ public struct DatabaseRestore: Sendable {
                     emergencyCopy: emergency?.path, emergencyCopyVerified: emergency?.verified ?? true,
                     sessions: try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions") ?? 0,
                     messages: try Int.fetchOne(db, sql: "SELECT count(*) FROM messages") ?? 0,
-                    priorLock: priorLock)
+                    priorLock: priorLock, removedLeftovers: leftovers)
             }
         } catch {
             throw failed("verifying the restored database", error)
+        }
+    }
+
+    /// Integrity and schema of the opened backup; throws the refusal.
+    static func requireRestorable(_ backup: DatabaseQueue, path: String) throws {
+        try backup.inDatabase { db in
+            let check = try DatabaseInspector.integrity(of: db)
+            guard check.ok else { throw DatabaseOperationError.integrityFailed(path: path, problems: check.problems) }
+            try DatabaseInspector.requireOracleChatSchema(db, path: path)
         }
     }
 
@@ -116,7 +139,7 @@ public struct DatabaseRestore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: backupsDirectory, withIntermediateDirectories: true)
         } catch {
-            throw DatabaseOperationError.fileOperation(path: backupsDirectory, reason: error.localizedDescription)
+            throw DatabaseOperationError.fileOperation(path: backupsDirectory, reason: DatabaseOperationError.cause(of: error))
         }
         let path = BackupName.emergencyDatabase.newPath(in: backupsDirectory)
         do {

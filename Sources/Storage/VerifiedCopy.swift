@@ -52,7 +52,7 @@ enum VerifiedCopy {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw DatabaseOperationError.fileOperation(path: folder, reason: error.localizedDescription)
+                throw DatabaseOperationError.fileOperation(path: folder, reason: DatabaseOperationError.cause(of: error))
             }
         }
         let temporary = DatabaseFile.temporary(near: path, purpose: "partial")

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The operator commands, run as the built binary the way the runbooks run them.
 @Suite(.serialized) struct OperationsCommandTests {
@@ -51,6 +54,39 @@ import TestSupport
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stdout.contains("Database restored with 1 sessions"))
         #expect(restored.stdout.contains("oracle_sessions_emergency_"))
+    }
+
+    /// The issue's hostile restores, run as an operator would: refused with the reason, exit 1,
+    /// the database and its lock as they were.
+    @Test func hostileBackupsAreRefusedByTheCommand() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let env = try environment(dir)
+        let server = try ServerProcess(environment: env)
+        for i in 1...2 { _ = try await server.request("POST", "/api/v1/sessions/", body: "{\"title\":\"s\(i)\"}") }
+        let backup = try OracleChatBinary.run(["db", "backup"], environment: env)
+        #expect(server.stop() == 0)
+        let path = try #require(backup.stdout.split(separator: " ").dropFirst(2).first.map(String.init))
+        let database = dir.file("data/oracle_sessions.db")
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+
+        // A genuine backup plus a trigger that empties the history on the next send.
+        try FileManager.default.copyItem(atPath: path, toPath: dir.file("trigger.db"))
+        #expect(try Policies.python("""
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute('CREATE TRIGGER purge AFTER INSERT ON messages BEGIN DELETE FROM messages WHERE id != NEW.id; END')
+            db.commit()
+            """, dir.file("trigger.db")).isEmpty)
+        #expect(mkfifo(dir.file("pipe.db"), 0o600) == 0)
+        for (file, reason) in [("trigger.db", "unexpected trigger purge on messages"),
+                               ("pipe.db", "is not a regular file (it is a FIFO")] {
+            let refused = try OracleChatBinary.run(["db", "restore", dir.file(file)], environment: env)
+            #expect(refused.status == 1, "\(file)")
+            #expect(refused.stderr.contains(reason), "\(refused.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+            #expect(!FileManager.default.fileExists(atPath: database + ".lock"))
+        }
     }
 
     @Test func dbCheckExitsOneOnACorruptedFile() async throws {
