@@ -29,6 +29,7 @@ static void *clua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     int is_new_string = (ptr == NULL && osize == LUA_TSTRING);
     if (ptr == NULL) osize = 0;  // then osize encodes the object type, not a size
     if (nsize == 0) { free(ptr); c->used -= osize; return NULL; }
+    if (nsize > osize) c->uncollected += nsize - osize;
     if (nsize > osize && c->enforce) {
         if (c->stop != CLUA_RUNNING) { c->refused = 1; return NULL; }
         if (c->used - osize + nsize > c->limit) {
@@ -65,6 +66,7 @@ lua_State *clua_newstate(clua_Control *c) {
     if (L != NULL) {
         *(clua_Control **)lua_getextraspace(L) = c;
         c->L = L;
+        lua_gc(L, LUA_GCSTOP);  // collected between calls only: see clua_collect_after_call
     }
     return L;
 }
@@ -188,15 +190,22 @@ static void unwatch(clua_Control *c) {
 
 void clua_collect_after_call(lua_State *L) {
     clua_Control *c = clua_control(L);
-    lua_gc(L, LUA_GCRESTART);
-    if (c->allocated > (256u << 10)) lua_gc(L, LUA_GCCOLLECT);
-    else if (c->allocated > 0) lua_gc(L, LUA_GCSTEP, (int)(c->allocated >> 10) + 1);
+    // The collector stays stopped (clua_newstate): restarting it resets its debt, and the next
+    // call's first allocation then ran a step, which cost a rollout decision 2.5 us (4.8 against
+    // 2.3). Steps run here instead, once 64 KiB (counted by the allocator) have piled up, and a
+    // full collection after a call that allocated much. LUA_GCSTEP works while stopped.
+    if (c->allocated > (256u << 10)) {
+        lua_gc(L, LUA_GCCOLLECT);
+        c->uncollected = 0;
+    } else if (c->uncollected > (64u << 10)) {
+        lua_gc(L, LUA_GCSTEP, (int)(c->uncollected >> 10));
+        c->uncollected = 0;
+    }
     c->allocated = 0;
 }
 
 void clua_arm(lua_State *L, long long timeout_ns) {
     clua_Control *c = clua_control(L);
-    lua_gc(L, LUA_GCSTOP);
     c->allocated = 0;
     c->deadline_ns = timeout_ns > 0 ? clua_monotonic_ns() + timeout_ns : 0;
     c->next_clock_check = c->granularity;

@@ -47,6 +47,7 @@ typedef struct clua_Control {
     size_t max_string;            // the longest string a call may create, in bytes
     int enforce;                  // a call is running: limits and charges apply
     size_t allocated;             // bytes of growth during the running call
+    size_t uncollected;           // bytes allocated since the collector last ran
     int refused;                  // an allocation was denied during this call (memory cap)
     int refused_string;           // a string longer than max_string was denied during this call
     long long budget, executed;   // units: allowed per call, charged so far
@@ -82,7 +83,7 @@ lua_State *clua_newstate(clua_Control *c);
 void clua_arm(lua_State *L, long long timeout_ns);
 void clua_disarm(lua_State *L);
 
-// The collector does not run during a call (clua_arm stops it): whether a weak entry is gone
+// The collector does not run during a call (it is stopped for good in clua_newstate): whether a weak entry is gone
 // yet would depend on the garbage earlier calls left, a channel from one call to the next. It
 // runs between calls instead: after the call (limits lifted), a step sized to what the call
 // allocated, or a full collection after a call that allocated much, so idle states stay small.
