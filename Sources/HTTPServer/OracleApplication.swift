@@ -110,7 +110,8 @@ struct AfterStartup: Service, CustomStringConvertible {
         try await service.run()
     }
 
-    var description: String { "\(service) (after startup)" }
+    /// The wrapped service's type only: its own description might print what it holds.
+    var description: String { "\(type(of: service)) (after startup)" }
 }
 
 /// Flips readiness to `draining` as soon as graceful shutdown begins, so load balancers stop

@@ -68,3 +68,9 @@ struct BackupMetrics: Sendable {
     let failed = Counter(label: "oracle_backups_total", dimensions: [("outcome", "failure")])
     let lastSuccess = Gauge(label: "oracle_backup_last_success_timestamp_seconds")
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension BackupService: CustomStringConvertible {
+    public var description: String { "BackupService" }
+}

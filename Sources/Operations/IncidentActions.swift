@@ -12,7 +12,7 @@ public protocol IncidentActionPerformer: Sendable {
 }
 
 /// Where notifications go: the `webhook` channel's URLs (`ALERT_WEBHOOK_URL`).
-public struct NotifierSettings: Sendable {
+public struct NotifierSettings: Sendable, CustomStringConvertible {
     public var webhookURLs: [String]
     public var maxAttempts: Int
 
@@ -20,4 +20,7 @@ public struct NotifierSettings: Sendable {
         self.webhookURLs = webhookURLs
         self.maxAttempts = maxAttempts
     }
+
+    /// Never the URLs: they carry credentials (a webhook's token is in its path or user part).
+    public var description: String { "NotifierSettings(\(webhookURLs.count) webhook(s), maxAttempts: \(maxAttempts))" }
 }

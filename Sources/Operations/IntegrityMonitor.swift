@@ -57,3 +57,9 @@ public struct IntegrityMonitor: Service {
         }
     }
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension IntegrityMonitor: CustomStringConvertible {
+    public var description: String { "IntegrityMonitor" }
+}

@@ -98,3 +98,9 @@ public struct Notifier: Service {
         }
     }
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension Notifier: CustomStringConvertible {
+    public var description: String { "Notifier" }
+}

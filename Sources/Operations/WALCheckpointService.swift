@@ -49,3 +49,9 @@ public struct WALCheckpointService: Service {
         }
     }
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension WALCheckpointService: CustomStringConvertible {
+    public var description: String { "WALCheckpointService" }
+}

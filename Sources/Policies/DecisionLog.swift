@@ -118,3 +118,9 @@ public struct DecisionLogFlusher: Service {
         await log.flush()
     }
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension DecisionLogFlusher: CustomStringConvertible {
+    public var description: String { "DecisionLogFlusher" }
+}

@@ -124,3 +124,9 @@ final class ReloadCoalescer: Sendable {
         }
     }
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension PolicyWatcher: CustomStringConvertible {
+    public var description: String { "PolicyWatcher" }
+}

@@ -61,3 +61,9 @@ public struct SessionCleanupService: Service {
         }
     }
 }
+
+// The service group logs each service's description (at debug level and below); the default
+// one prints every stored property, secrets among them (webhook URLs with their credentials).
+extension SessionCleanupService: CustomStringConvertible {
+    public var description: String { "SessionCleanupService" }
+}
