@@ -26,13 +26,19 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var description: String { "\(status.code) \(code): \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: jsonBody))
+    }
+
+    /// `{"error": {"code": ..., "message": ..., details...}}`, keys sorted.
+    var jsonBody: ByteBuffer {
         var fields = details
         fields["code"] = code
         fields["message"] = message
-        let body = try JSONSerialization.data(withJSONObject: ["error": fields], options: [.sortedKeys])
-        var headers = self.headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        // Serialising a dictionary of strings cannot fail.
+        let body = (try? JSONSerialization.data(withJSONObject: ["error": fields], options: [.sortedKeys])) ?? Data()
+        return ByteBuffer(bytes: body)
     }
 
     static func notFound(_ what: String) -> APIError {

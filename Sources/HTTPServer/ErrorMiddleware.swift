@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Sessions
 
 /// Turns every error into the JSON error shape; unknown errors become a plain 500 and a log line.
@@ -20,8 +21,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as HTTPError:
             let message = error.body ?? error.status.reasonPhrase
             return APIError(error.status, code: code(for: error.status), message: message, headers: error.headers)
+        case let error as HTTPParserError:
+            // Framing broke mid-body; the answer says `Connection: close` and the connection closes.
+            return ProtocolRejection.apiError(for: error)
+        case is CancellationError:
+            // The shutdown drain limit passed with this request unfinished: not a bug to log as one.
+            return APIError(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down; retry",
+                            headers: [.connection: "close", .retryAfter: "1"])
+        case is RequestBodyTimeout:
+            return ProtocolRejection.bodyTimeout
         case is NIOTooManyBytesError:
-            return APIError(.contentTooLarge, code: "payload_too_large", message: "request body is larger than MAX_BODY_BYTES")
+            // The rest of the body is not worth reading: the connection closes after the answer.
+            return APIError(.contentTooLarge, code: "payload_too_large", message: "request body is larger than MAX_BODY_BYTES",
+                            headers: [.connection: "close"])
         case ChatError.sessionNotFound:
             return .notFound("session")
         case let error as any HTTPResponseError:
@@ -40,6 +52,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .unauthorized: "unauthorized"
         case .forbidden: "forbidden"
         case .contentTooLarge: "payload_too_large"
+        case .requestTimeout: "request_timeout"
+        case .uriTooLong: "uri_too_long"
+        case .requestHeaderFieldsTooLarge: "headers_too_large"
+        case .serviceUnavailable: "service_unavailable"
         case .unsupportedMediaType: "unsupported_media_type"
         default: status.code < 500 ? "client_error" : "server_error"
         }

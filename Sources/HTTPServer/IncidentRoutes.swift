@@ -133,7 +133,7 @@ struct IncidentRoutes {
 
     private func optionalText(_ request: Request, _ field: String) async throws -> String? {
         var request = request
-        let buffer = try await request.collectBody(upTo: state.config.maxBodyBytes)
+        let buffer = try await request.collectBody(limit: state.config.maxBodyBytes)
         guard buffer.readableBytes > 0 else { return nil }
         let body = try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: state.config.maxBodyBytes)
         return body.fields[field] == nil ? nil : try body.string(field, maxLength: 200)

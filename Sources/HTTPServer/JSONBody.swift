@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// A request's JSON object body, with typed accessors whose errors name the field.
 ///
@@ -12,7 +13,7 @@ struct JSONBody {
 
     init(_ request: Request, limit: Int) async throws {
         var request = request
-        let buffer = try await request.collectBody(upTo: limit)
+        let buffer = try await request.collectBody(limit: limit)
         guard buffer.readableBytes > 0 else {
             throw APIError(.badRequest, code: "invalid_json", message: "request body is empty; send a JSON object")
         }
@@ -45,5 +46,16 @@ struct JSONBody {
         guard let value = fields[name], value != .null else { return nil }
         guard case .bool(let flag) = value else { throw APIError.invalidField(name, "must be a boolean, not \(value.typeName)") }
         return flag
+    }
+}
+
+extension Request {
+    /// The whole body, refused with `NIOTooManyBytesError` (413) past `limit` bytes — at once when
+    /// `Content-Length` already says so, rather than after reading what the client sends.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let declared = headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw NIOTooManyBytesError(maxBytes: limit)
+        }
+        return try await collectBody(upTo: limit)
     }
 }

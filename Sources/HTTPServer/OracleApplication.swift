@@ -6,6 +6,7 @@ import Operations
 import OracleCore
 import Policies
 import ServiceLifecycle
+import UnixSignals
 
 /// Assembles the HTTP application: routes, middleware, readiness and shutdown.
 ///
@@ -15,11 +16,18 @@ import ServiceLifecycle
 /// ```
 public enum OracleApplication {
     public static func makeRouter(state: ServerState) -> Router<OracleRequestContext> {
-        let router = Router(context: OracleRequestContext.self)
+        // HEAD is answered on every GET route, as HTTP expects.
+        let router = Router(context: OracleRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost, so it counts the status ErrorMiddleware settles on.
         router.add(middleware: MetricsRouteMiddleware(
             factory: state.metricsRegistry.map { MetricsExposition.factory(registry: $0) } ?? MetricsSystem.factory))
+        // Outside ErrorMiddleware, so error answers carry CORS headers and browsers can read them.
+        if let cors = AllowedOriginsCORS<OracleRequestContext>(origins: state.config.connections.corsAllowedOrigins) {
+            router.add(middleware: cors)
+        }
         router.add(middleware: ErrorMiddleware())
+        let routeMethods = RouteMethods()
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
         HealthRoutes(state: state).register(on: router)
         if let registry = state.metricsRegistry { MetricsRoutes(registry: registry).register(on: router) }
         MonitoringRoutes(state: state).register(on: router)
@@ -34,6 +42,7 @@ public enum OracleApplication {
         CleanupRoutes(state: state).register(on: admin)
         SessionMonitoringRoutes(state: state).register(on: router)
         IncidentRoutes(state: state).register(on: admin.group("incidents"))
+        routeMethods.load(router.routes)
         return router
     }
 
@@ -56,8 +65,16 @@ public enum OracleApplication {
         let background = (services + policyServices + [state.sessionCleanup(logger: logger)]).map {
             AfterStartup(started: started, service: $0) as any Service
         }
+        let connections = state.config.connections
+        let maxConnections = connections.effectiveMaxConnections
+        if maxConnections < connections.maxConnections {
+            logger.warning("MAX_CONNECTIONS lowered to fit the open-file limit", metadata: [
+                "connections.configured": "\(connections.maxConnections)", "connections.limit": "\(maxConnections)"])
+        }
+        let budget = ConnectionBudget(limit: maxConnections)
         var app = Application(
             router: makeRouter(state: state),
+            server: OracleHTTPChannel.builder(limits: connections.clockLimits, budget: budget),
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "oracle-chat"),
             services: background + [DrainSignal(readiness: state.readiness)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -75,6 +92,26 @@ public enum OracleApplication {
 }
 
 extension OracleApplication {
+    /// Runs `app` until SIGTERM or SIGINT, then drains: requests in flight get
+    /// `SHUTDOWN_DRAIN_TIMEOUT_MS` to finish, after which every service is cancelled and
+    /// connections still open are closed, so the process always exits.
+    public static func run(_ app: some ApplicationProtocol, config: OracleConfig, logger: Logger) async throws {
+        try await ServiceGroup(configuration: serviceGroupConfiguration(
+            app, config: config, logger: logger, signals: [.sigterm, .sigint])).run()
+    }
+
+    /// The service group `run` uses; tests pass no signals and trigger the shutdown themselves.
+    public static func serviceGroupConfiguration(
+        _ app: some ApplicationProtocol, config: OracleConfig, logger: Logger, signals: [UnixSignal]
+    ) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: app)], gracefulShutdownSignals: signals, logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(config.connections.shutdownDrainTimeoutMs)
+        // Cancelled work is given a moment to unwind, then the group returns regardless.
+        configuration.maximumCancellationDuration = .seconds(5)
+        return configuration
+    }
+
     /// The incident loop and the notifier: `severity.lua` on a metrics snapshot every
     /// `HEALTH_CHECK_INTERVAL`, `escalation.lua` for open incidents, the outbox delivered.
     static func incidentServices(state: ServerState, policies: PolicyHost, logger: Logger) -> [any Service] {

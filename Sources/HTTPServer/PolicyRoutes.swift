@@ -80,7 +80,7 @@ struct PolicyRoutes {
         let kind = try kind(context)
         var version: String?
         var request = request
-        let buffer = try await request.collectBody(upTo: state.config.maxBodyBytes)
+        let buffer = try await request.collectBody(limit: state.config.maxBodyBytes)
         if buffer.readableBytes > 0 {
             let body = try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: state.config.maxBodyBytes)
             if body.fields["version"] != nil { version = try body.string("version", maxLength: 64) }
@@ -124,7 +124,7 @@ struct PolicyRoutes {
     func evaluate(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let kind = try kind(context)
         var request = request
-        let buffer = try await request.collectBody(upTo: state.config.maxBodyBytes)
+        let buffer = try await request.collectBody(limit: state.config.maxBodyBytes)
         let input: LuaValue
         do {
             input = try JSONDecoder().decode(LuaValue.self, from: Data(buffer.readableBytesView))

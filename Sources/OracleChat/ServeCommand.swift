@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             ])
         }
         defer { lock?.release() }
-        try await app.runService()
+        try await OracleApplication.run(app, config: config, logger: logger)
         do {
             try store.close()
             logger.info("database closed", metadata: ["database.path": "\(config.database.path)"])

@@ -10,6 +10,7 @@ public struct OracleConfig: Sendable {
     public var maxBodyBytes: Int
     public var maxTitleLength: Int
     public var maxMessageLength: Int
+    public var connections: ConnectionSettings
 
     public var chatAPIKeys: KeyTenantMap
     public var adminAPIKey: String
@@ -65,6 +66,28 @@ public struct OracleConfig: Sendable {
         public var secrets: [String] { [geminiAPIKey, openAIAPIKey].filter { !$0.isEmpty } }
     }
 
+    /// What one client connection may take: time for each phase of a request, how many connections,
+    /// how long shutdown waits, and which browser origins may call.
+    public struct ConnectionSettings: Sendable, Equatable {
+        public var requestHeadTimeoutMs: Int
+        public var requestBodyTimeoutMs: Int
+        public var keepAliveTimeoutMs: Int
+        public var maxConnections: Int
+        public var shutdownDrainTimeoutMs: Int
+        /// Empty: CORS off; `["*"]`: any origin.
+        public var corsAllowedOrigins: [String]
+
+        public init(requestHeadTimeoutMs: Int = 10_000, requestBodyTimeoutMs: Int = 30_000, keepAliveTimeoutMs: Int = 30_000,
+                    maxConnections: Int = 1024, shutdownDrainTimeoutMs: Int = 10_000, corsAllowedOrigins: [String] = []) {
+            self.requestHeadTimeoutMs = requestHeadTimeoutMs
+            self.requestBodyTimeoutMs = requestBodyTimeoutMs
+            self.keepAliveTimeoutMs = keepAliveTimeoutMs
+            self.maxConnections = maxConnections
+            self.shutdownDrainTimeoutMs = shutdownDrainTimeoutMs
+            self.corsAllowedOrigins = corsAllowedOrigins
+        }
+    }
+
     /// Limits and bookkeeping of the Lua policy host.
     public struct PolicyRuntimeSettings: Sendable {
         public var instructionBudget: Int
@@ -111,6 +134,12 @@ public struct OracleConfig: Sendable {
         maxBodyBytes = int("MAX_BODY_BYTES")
         maxTitleLength = int("MAX_TITLE_LENGTH")
         maxMessageLength = int("MAX_MESSAGE_LENGTH")
+        connections = ConnectionSettings(
+            requestHeadTimeoutMs: int("REQUEST_HEAD_TIMEOUT_MS"), requestBodyTimeoutMs: int("REQUEST_BODY_TIMEOUT_MS"),
+            keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS"), maxConnections: int("MAX_CONNECTIONS"),
+            shutdownDrainTimeoutMs: int("SHUTDOWN_DRAIN_TIMEOUT_MS"),
+            corsAllowedOrigins: text("CORS_ALLOWED_ORIGINS").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         chatAPIKeys = (try? KeyTenantMap.parse(text("CHAT_API_KEYS"))) ?? KeyTenantMap(tenantsByKey: [:])
         adminAPIKey = text("ADMIN_API_KEY")
         llm = LLMSettings(

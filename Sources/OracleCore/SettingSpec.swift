@@ -67,6 +67,8 @@ public enum SettingRule: Sendable, Equatable {
     case optionalURL
     /// Empty, or comma-separated http(s) URLs.
     case urlList
+    /// Empty, `*`, or comma-separated browser origins (`scheme://host[:port]`, no path).
+    case originList
     /// Empty, or comma-separated `key:tenant` pairs (a bare `key` maps to tenant `default`).
     case keyTenantMap
     /// A file path or a `sqlite://` URL.
@@ -99,6 +101,9 @@ public enum SettingRule: Sendable, Equatable {
         case .urlList:
             let urls = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             return urls.allSatisfy(Self.isHTTPURL) ? nil : "be empty or a comma-separated list of http:// or https:// URLs"
+        case .originList:
+            let origins = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            return origins.allSatisfy(Self.isOrigin) ? nil : "be empty, * or comma-separated origins such as https://app.example.com (no path)"
         case .keyTenantMap:
             return (try? KeyTenantMap.parse(raw)) == nil
                 ? "be empty or comma-separated key:tenant pairs with keys of at least 16 characters" : nil
@@ -117,6 +122,7 @@ public enum SettingRule: Sendable, Equatable {
         case .choice(let options): "one of " + options.joined(separator: ", ")
         case .optionalURL: "empty or an http(s) URL"
         case .urlList: "empty or comma-separated http(s) URLs"
+        case .originList: "empty, * or comma-separated origins"
         case .keyTenantMap: "empty or key:tenant pairs (keys >= 16 characters)"
         case .databaseURL: "file path or sqlite:// URL"
         }
@@ -132,6 +138,13 @@ public enum SettingRule: Sendable, Equatable {
 
     static func isHTTPURL(_ raw: String) -> Bool {
         (raw.hasPrefix("http://") || raw.hasPrefix("https://")) && raw.count > 8 && !raw.contains(" ")
+    }
+
+    /// `*`, or what a browser sends as `Origin`: an http(s) scheme and host, an optional port, no path.
+    static func isOrigin(_ raw: String) -> Bool {
+        if raw == "*" { return true }
+        guard isHTTPURL(raw), let url = URL(string: raw), url.host != nil else { return false }
+        return url.path.isEmpty && url.query == nil && url.fragment == nil && url.user == nil
     }
 
     static func format(_ value: Double) -> String {

@@ -27,6 +27,18 @@ public enum SettingsCatalog {
               "Longest session title in characters."),
         .init("MAX_MESSAGE_LENGTH", default: "32000", .integer(min: 1, max: 1_000_000), group: .server,
               "Longest chat message in characters."),
+        .init("REQUEST_HEAD_TIMEOUT_MS", default: "10000", .integer(min: 100, max: 600_000), group: .server,
+              "Longest wait for a request's line and headers, from the connection's opening or a request's first byte; then 408 and the connection closes."),
+        .init("REQUEST_BODY_TIMEOUT_MS", default: "30000", .integer(min: 100, max: 3_600_000), group: .server,
+              "Longest wait for a request's whole body once its headers have arrived; then 408 and the connection closes."),
+        .init("KEEP_ALIVE_TIMEOUT_MS", default: "30000", .integer(min: 100, max: 3_600_000), group: .server,
+              "How long a connection may sit idle between requests before the server closes it."),
+        .init("MAX_CONNECTIONS", default: "1024", .integer(min: 1, max: 1_000_000), group: .server,
+              "Most client connections open at once (lowered to fit the open-file limit); beyond it, new connections get 503 and close."),
+        .init("SHUTDOWN_DRAIN_TIMEOUT_MS", default: "10000", .integer(min: 0, max: 600_000), group: .server,
+              "On SIGTERM/SIGINT, how long requests in flight may finish; then the rest are closed and the process exits."),
+        .init("CORS_ALLOWED_ORIGINS", default: "", .originList, group: .server,
+              "Browser origins allowed to call the API (CORS), comma-separated, e.g. https://app.example.com; `*` allows any; empty: CORS off."),
     ]
 
     static let security: [SettingSpec] = [

@@ -71,9 +71,72 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads until the server closes the connection (or 10 s pass without a byte, the socket's
+    /// receive limit, which a test then sees as `closed == false`).
+    func readToEnd() async -> (text: String, closed: Bool) {
+        let fd = self.fd
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var received = [UInt8]()
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = recv(fd, &buffer, buffer.count, 0)
+                    if count > 0 {
+                        received += buffer[..<count]
+                        continue
+                    }
+                    // 0: orderly close; ECONNRESET also ends the connection; EAGAIN: receive limit hit.
+                    let closed = count == 0 || errno == ECONNRESET
+                    continuation.resume(returning: (String(decoding: received, as: UTF8.self), closed))
+                    return
+                }
+            }
+        }
+    }
+
+    func send(bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw RawHTTPError(description: "send failed") }
+            sent += count
+        }
+    }
+
     func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
+    }
+}
+
+/// One HTTP response as read off a socket: status, header fields (names lower-cased), body.
+struct RawHTTPResponse {
+    let status: Int
+    let headers: [String: String]
+    let body: String
+
+    /// Parses the first response in `text`; nil if it is not one.
+    init?(_ text: String) {
+        guard let split = text.range(of: "\r\n\r\n") else { return nil }
+        let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+        let statusLine = lines[0].split(separator: " ")
+        guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/1."), let status = Int(statusLine[1]) else { return nil }
+        self.status = status
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        self.headers = headers
+        let rest = text[split.upperBound...]
+        let length = headers["content-length"].flatMap(Int.init) ?? rest.utf8.count
+        body = String(decoding: rest.utf8.prefix(length), as: UTF8.self)
+    }
+
+    /// `error.code` of a JSON error body.
+    var errorCode: String? {
+        let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        return (json?["error"] as? [String: Any])?["code"] as? String
     }
 }
 

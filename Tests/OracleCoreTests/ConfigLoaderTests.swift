@@ -34,6 +34,27 @@ import Testing
         #expect(loaded.problems == ["DECISION_LOG_MAX_BYTES must be an integer 0–17179869184 (got \"-1\")"])
     }
 
+    @Test func corsOriginsAreOriginsNotURLs() async throws {
+        let origins = try await load(env: ["CORS_ALLOWED_ORIGINS": "https://app.example.com, http://localhost:5173"]).validated()
+        #expect(origins.connections.corsAllowedOrigins == ["https://app.example.com", "http://localhost:5173"])
+        #expect(try await load(env: ["CORS_ALLOWED_ORIGINS": "*"]).validated().connections.corsAllowedOrigins == ["*"])
+        #expect(try await load().validated().connections.corsAllowedOrigins.isEmpty)
+        for bad in ["https://app.example.com/path", "app.example.com", "ftp://x.example.com"] {
+            let loaded = try await load(env: ["CORS_ALLOWED_ORIGINS": bad])
+            #expect(loaded.problems.count == 1, "\(bad)")
+            #expect(loaded.problems.first?.hasPrefix("CORS_ALLOWED_ORIGINS must be empty, * or comma-separated origins") == true)
+        }
+    }
+
+    @Test func connectionLimitsAreSettings() async throws {
+        let config = try await load(env: ["REQUEST_HEAD_TIMEOUT_MS": "2500", "MAX_CONNECTIONS": "64"]).validated()
+        #expect(config.connections.requestHeadTimeoutMs == 2500)
+        #expect(config.connections.maxConnections == 64)
+        #expect(config.connections.shutdownDrainTimeoutMs == 10_000)
+        let loaded = try await load(env: ["MAX_CONNECTIONS": "0"])
+        #expect(loaded.problems == ["MAX_CONNECTIONS must be an integer 1–1000000 (got \"0\")"])
+    }
+
     @Test func timeoutBelowMinimumNamesRule() async throws {
         let loaded = try await load(env: ["PERSISTENT_SESSION_TIMEOUT": "30"])
         #expect(loaded.problems == ["PERSISTENT_SESSION_TIMEOUT must be >= 60 (got \"30\")"])

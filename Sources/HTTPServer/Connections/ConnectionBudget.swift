@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Metrics
+import NIOCore
+import OracleCore
+import Synchronization
+
+/// How many client connections may be open, and what happens to the ones past that.
+///
+/// Up to `limit`, connections are served. The next `reserve` are *overflow*: they may ask
+/// `/health/live` once (so a probe still sees a live process while clients hold every slot) and
+/// get `503 too_many_connections` for anything else. Past those, a connection is answered 503
+/// and closed before a byte is read. Either way the process never runs out of descriptors, so
+/// the accept loop never spins on `EMFILE`.
+final class ConnectionBudget: Sendable {
+    enum Admission: Equatable { case served, overflow, refused }
+
+    let limit: Int
+    let reserve: Int
+    private let open = Atomic<Int>(0)
+    let counters: ConnectionCounters
+
+    init(limit: Int, counters: ConnectionCounters = ConnectionCounters()) {
+        self.limit = max(1, limit)
+        reserve = min(64, max(8, limit / 16))
+        self.counters = counters
+    }
+
+    /// Counts a connection in; pair with ``release()`` when it closes, whatever the admission.
+    func admit() -> Admission {
+        let count = open.add(1, ordering: .relaxed).newValue
+        counters.open.record(count)
+        if count <= limit { return .served }
+        if count <= limit + reserve {
+            counters.refused(reason: "overflow")
+            return .overflow
+        }
+        counters.refused(reason: "closed")
+        return .refused
+    }
+
+    func release() {
+        let count = open.subtract(1, ordering: .relaxed).newValue
+        counters.open.record(count)
+    }
+
+    var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// `MAX_CONNECTIONS` lowered, when needed, so that every connection the budget admits
+    /// (served plus overflow) leaves `spareDescriptors` for the database, upstream calls and
+    /// policy files within the open-file limit.
+    static func fitting(configured: Int, openFileLimit: Int, spareDescriptors: Int = 128) -> Int {
+        let available = max(1, openFileLimit - spareDescriptors)
+        var limit = min(configured, available)
+        while limit > 1, limit + min(64, max(8, limit / 16)) > available { limit -= 1 }
+        return limit
+    }
+
+    /// Raises the soft open-file limit to the hard one (as servers conventionally do) and returns it.
+    static func raiseOpenFileLimit() -> Int {
+        var limits = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0 else { return 1024 }
+        if limits.rlim_cur < limits.rlim_max {
+            var raised = limits
+            raised.rlim_cur = limits.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limits = raised }
+        }
+        return limits.rlim_cur > rlim_t(Int32.max) ? Int(Int32.max) : Int(limits.rlim_cur)
+    }
+}
+
+/// The connection layer's metrics, created once with bounded dimensions.
+struct ConnectionCounters: Sendable {
+    let open = Gauge(label: "http_connections_open")
+    private let refusals: [String: Counter] = Dictionary(uniqueKeysWithValues: ["overflow", "closed"].map {
+        ($0, Counter(label: "http_connections_refused_total", dimensions: [("reason", $0)]))
+    })
+    private let timeouts: [String: Counter] = Dictionary(uniqueKeysWithValues: ["head", "body", "keep_alive"].map {
+        ($0, Counter(label: "http_connection_timeouts_total", dimensions: [("phase", $0)]))
+    })
+    private let protocolErrors: [String: Counter] = Dictionary(uniqueKeysWithValues: ["request_line", "parser"].map {
+        ($0, Counter(label: "http_protocol_errors_total", dimensions: [("kind", $0)]))
+    })
+
+    func refused(reason: String) { refusals[reason]?.increment() }
+    func timedOut(phase: String) { timeouts[phase]?.increment() }
+    func rejected(reason: String) { protocolErrors[reason]?.increment() }
+}
+
+extension OracleConfig.ConnectionSettings {
+    /// `MAX_CONNECTIONS`, lowered to what the open-file limit (raised to its hard value) can hold.
+    var effectiveMaxConnections: Int {
+        ConnectionBudget.fitting(configured: maxConnections, openFileLimit: ConnectionBudget.raiseOpenFileLimit())
+    }
+
+    var clockLimits: ConnectionClock.Limits {
+        .init(head: .milliseconds(Int64(requestHeadTimeoutMs)), body: .milliseconds(Int64(requestBodyTimeoutMs)),
+              keepAlive: .milliseconds(Int64(keepAliveTimeoutMs)))
+    }
+}

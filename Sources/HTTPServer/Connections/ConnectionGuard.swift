@@ -1,0 +1,340 @@
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// Holds one connection to its time limits and its request-line bound.
+///
+/// It sits first in the pipeline, on raw bytes, so it sees a client that sends half a request line
+/// or nothing at all — cases the HTTP parser never reports — and can answer them (408, 414) without
+/// the codec. ``RequestPhaseObserver``, behind the codec, tells it where each request stands.
+/// Both run on the channel's event loop; the timer is NIO's, so nothing here sleeps.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var clock: ConnectionClock
+    let counters: ConnectionCounters
+    private var context: ChannelHandlerContext?
+    private var timer: Scheduled<Void>?
+    private var scheduledFor: NIODeadline?
+    /// Bytes of the current request line seen so far; nil once its end has arrived.
+    private var requestLineBytes: Int? = 0
+    /// Set once the connection is being closed by this handler: later input is dropped.
+    private var closing = false
+    /// Set once our side is shut after a final answer (``lingerThenClose()``).
+    private var lingering = false
+    /// Set by a graceful shutdown: answer what is in flight, accept nothing new.
+    private(set) var draining = false
+    /// Where a body timeout is thrown, so the handler reading the body sees it.
+    weak var phases: RequestPhaseObserver?
+
+    init(limits: ConnectionClock.Limits, counters: ConnectionCounters) {
+        clock = ConnectionClock(limits: limits, openedAt: .now())
+        self.counters = counters
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { reschedule() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        reschedule()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        let buffer = unwrapInboundIn(data)
+        clock.bytesReceived(at: .now())
+        if clock.isReadingHead, let seen = requestLineBytes {
+            if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                requestLineBytes = nil
+                if seen + newline - buffer.readerIndex > ProtocolRejection.maxRequestLineBytes {
+                    return reject(ProtocolRejection.requestLineTooLong, reason: "request_line")
+                }
+            } else {
+                requestLineBytes = seen + buffer.readableBytes
+                if seen + buffer.readableBytes > ProtocolRejection.maxRequestLineBytes {
+                    return reject(ProtocolRejection.requestLineTooLong, reason: "request_line")
+                }
+            }
+        }
+        reschedule()
+        context.fireChannelRead(data)
+    }
+
+    // MARK: Events from RequestPhaseObserver
+
+    func headReceived() {
+        clock.headReceived(at: .now())
+        requestLineBytes = 0
+        reschedule()
+    }
+
+    func requestEnded() {
+        clock.requestEnded(at: .now())
+        reschedule()
+    }
+
+    /// A request's head has arrived and the handler is reading its body.
+    var isReadingBody: Bool {
+        if case .readingBody = clock.phase { return true }
+        return false
+    }
+
+    var hasUnansweredRequest: Bool { clock.unanswered > 0 }
+
+    /// Returns true when the connection should close now that this response is out.
+    func responseEnded() -> Bool {
+        clock.responseEnded(at: .now())
+        reschedule()
+        return draining && clock.isIdle
+    }
+
+    /// Graceful shutdown: a connection with no request in it closes now; one with a request
+    /// finishes that answer (marked `Connection: close`) and then closes.
+    func drain() {
+        draining = true
+        if clock.unanswered == 0, clock.isReadingHead { close() }
+    }
+
+    // MARK: Timer
+
+    private func reschedule() {
+        guard let context, !closing else { return }
+        let deadline = clock.deadline
+        guard deadline != scheduledFor else { return }
+        timer?.cancel()
+        scheduledFor = deadline
+        guard let deadline else {
+            timer = nil
+            return
+        }
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [self] in
+            scheduledFor = nil
+            timer = nil
+            expire()
+        }
+    }
+
+    private func expire() {
+        switch clock.expiry(at: .now()) {
+        case nil:
+            reschedule()
+        case .closeIdle:
+            counters.timedOut(phase: "keep_alive")
+            close()
+        case .headTimedOut:
+            counters.timedOut(phase: "head")
+            reject(ProtocolRejection.headTimeout, reason: nil)
+        case .bodyTimedOut:
+            counters.timedOut(phase: "body")
+            // The handler reading the body fails with this and answers 408 (Connection: close);
+            // a handler that does not answer is cut off after a grace period.
+            phases?.failBody(RequestBodyTimeout())
+            closing = true
+            guard let context else { return }
+            context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.answerGrace) { [self] in
+                self.context?.close(promise: nil)
+            }
+        }
+    }
+
+    // MARK: Closing
+
+    /// Answers beneath the codec and closes: only while no request head has been parsed.
+    private func reject(_ error: APIError, reason: String?) {
+        guard let context, !closing else { return }
+        closing = true
+        timer?.cancel()
+        if let reason { counters.rejected(reason: reason) }
+        let bytes = ProtocolRejection.rawResponse(error, allocator: context.channel.allocator)
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { [self] _ in lingerThenClose() }
+    }
+
+    /// Closes after a final answer while the client may still be sending. Closing at once with
+    /// unread input makes the kernel reset the connection, which can destroy the answer before
+    /// the client reads it; so shut our side, drop whatever arrives, and close once the client
+    /// does or ``lingerLimit`` has passed.
+    func lingerThenClose() {
+        guard let context, !lingering else { return }
+        closing = true
+        lingering = true
+        timer?.cancel()
+        timer = nil
+        context.close(mode: .output, promise: nil)
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.lingerLimit) { [self] in
+            self.context?.close(promise: nil)
+        }
+    }
+
+    static let lingerLimit = TimeAmount.seconds(2)
+    /// How long a handler whose body timed out has to write its 408 before the connection closes.
+    static let answerGrace = TimeAmount.seconds(10)
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if lingering, case ChannelEvent.inputClosed = event {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func close() {
+        guard let context, !closing else { return }
+        closing = true
+        timer?.cancel()
+        context.close(promise: nil)
+    }
+}
+
+/// Behind the HTTP codec: reports each request's head and end, and each response's end, to the
+/// ``ConnectionGuard``; marks responses `Connection: close` when the connection will close after
+/// them; and answers what must not reach a route handler:
+/// - a request NIO's parser refuses gets the JSON error of ``ProtocolRejection/apiError(for:)``
+///   instead of Hummingbird's empty 400 (a body the handler is reading fails instead, and the
+///   handler's error middleware answers the same JSON);
+/// - on an overflow connection (past `MAX_CONNECTIONS`), anything but `/health/live` gets 503.
+final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let connection: ConnectionGuard
+    private let overflow: Bool
+    private var context: ChannelHandlerContext?
+    /// The response being written said `Connection: close`, or shutdown began while it was pending.
+    private var closeAfterResponse = false
+    /// A parser error that arrived while a response was being written: answered after it.
+    private var pendingRejection: APIError?
+    /// Set once this handler answered and closes: later input is dropped.
+    private var finished = false
+
+    init(connection: ConnectionGuard, overflow: Bool) {
+        self.connection = connection
+        self.overflow = overflow
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        connection.phases = self
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !finished else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if overflow, !Self.isLivenessProbe(head) {
+                return answerAndClose(ProtocolRejection.tooManyConnections, context: context)
+            }
+            connection.headReceived()
+        case .body: break
+        case .end: connection.requestEnded()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else { return context.fireErrorCaught(error) }
+        connection.counters.rejected(reason: "parser")
+        let rejection = ProtocolRejection.apiError(for: parserError)
+        if connection.isReadingBody {
+            // The handler is reading this body: its read throws and its error middleware answers.
+            context.fireErrorCaught(error)
+        } else if connection.hasUnansweredRequest {
+            // A response is on its way; the rejection follows it.
+            pendingRejection = rejection
+            finished = true
+        } else {
+            answerAndClose(rejection, context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            // An overflow connection answers its one liveness probe and closes.
+            if overflow || connection.draining || pendingRejection != nil
+                || head.headerFields[.connection]?.lowercased() == "close" {
+                closeAfterResponse = true
+                head.headerFields[.connection] = "close"
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+            } else {
+                context.write(data, promise: promise)
+            }
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            let closeNow = connection.responseEnded() || closeAfterResponse || pendingRejection != nil
+            closeAfterResponse = false
+            guard closeNow else { return context.write(data, promise: promise) }
+            if let pendingRejection {
+                self.pendingRejection = nil
+                context.write(data, promise: promise)
+                writeRejection(pendingRejection, context: context)
+            } else {
+                context.writeAndFlush(data, promise: closing(after: promise, context: context))
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            connection.drain()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Fails the request stream the route is reading, so its body read throws `error`.
+    func failBody(_ error: any Error) {
+        context?.fireErrorCaught(error)
+    }
+
+    private func answerAndClose(_ error: APIError, context: ChannelHandlerContext) {
+        finished = true
+        writeRejection(error, context: context)
+    }
+
+    /// Writes `error` as the connection's last response, then closes.
+    private func writeRejection(_ error: APIError, context: ChannelHandlerContext) {
+        let body = error.jsonBody
+        var fields = error.headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.connection] = "close"
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: error.status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: closing(after: nil, context: context))
+    }
+
+    /// A promise for a response's last write that, once it has gone out, closes the connection
+    /// (and completes the writer's own promise, if any).
+    private func closing(after promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) -> EventLoopPromise<Void> {
+        let connection = self.connection
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in connection.lingerThenClose() }
+        if let promise { written.futureResult.cascade(to: promise) }
+        return written
+    }
+
+    private static func isLivenessProbe(_ head: HTTPRequest) -> Bool {
+        (head.method == .get || head.method == .head) && head.path?.split(separator: "?").first == "/health/live"
+    }
+}

@@ -1,0 +1,89 @@
+@testable import HTTPServer
+import NIOCore
+import Testing
+
+/// The connection's time limits, driven by made-up instants: no timer, no sleeping.
+@Suite struct ConnectionClockTests {
+    static let limits = ConnectionClock.Limits(head: .seconds(10), body: .seconds(30), keepAlive: .seconds(60))
+    static func at(_ seconds: Int64) -> NIODeadline { .uptimeNanoseconds(UInt64(seconds) * 1_000_000_000) }
+
+    @Test func aFreshConnectionMustSendItsHeadWithinTheHeadLimit() {
+        let clock = ConnectionClock(limits: Self.limits, openedAt: Self.at(100))
+        #expect(clock.deadline == Self.at(110))
+        #expect(clock.expiry(at: Self.at(109)) == nil)
+        #expect(clock.expiry(at: Self.at(110)) == .headTimedOut)
+    }
+
+    @Test func theBodyLimitRunsFromTheHeadAndStopsAtTheEnd() {
+        var clock = ConnectionClock(limits: Self.limits, openedAt: Self.at(0))
+        clock.bytesReceived(at: Self.at(1))
+        clock.headReceived(at: Self.at(2))
+        #expect(clock.deadline == Self.at(32))
+        #expect(clock.expiry(at: Self.at(40)) == .bodyTimedOut)
+        clock.requestEnded(at: Self.at(5))
+        // Answering has no limit: a streamed reply may take as long as it takes.
+        #expect(clock.deadline == nil)
+        #expect(clock.expiry(at: Self.at(10_000)) == nil)
+    }
+
+    @Test func betweenRequestsTheKeepAliveLimitRunsUntilTheNextFirstByte() {
+        var clock = ConnectionClock(limits: Self.limits, openedAt: Self.at(0))
+        clock.headReceived(at: Self.at(1))
+        clock.requestEnded(at: Self.at(1))
+        clock.responseEnded(at: Self.at(3))
+        #expect(clock.deadline == Self.at(63))
+        #expect(clock.isIdle)
+        #expect(clock.expiry(at: Self.at(63)) == .closeIdle)
+        // A first byte switches to the head limit, from that byte.
+        clock.bytesReceived(at: Self.at(50))
+        #expect(clock.deadline == Self.at(60))
+        #expect(clock.expiry(at: Self.at(60)) == .headTimedOut)
+        #expect(!clock.isIdle)
+    }
+
+    @Test func anEarlyAnswerLeavesTheBodyLimitRunningUntilTheBodyEnds() {
+        var clock = ConnectionClock(limits: Self.limits, openedAt: Self.at(0))
+        clock.headReceived(at: Self.at(1))
+        clock.responseEnded(at: Self.at(2))   // e.g. a 401 before the body was read
+        #expect(clock.expiry(at: Self.at(31)) == .bodyTimedOut)
+        clock.requestEnded(at: Self.at(4))
+        #expect(clock.deadline == Self.at(64))
+    }
+
+    @Test func pipelinedRequestsStayAnsweringUntilTheLastResponse() {
+        var clock = ConnectionClock(limits: Self.limits, openedAt: Self.at(0))
+        clock.headReceived(at: Self.at(1))
+        clock.requestEnded(at: Self.at(1))
+        clock.headReceived(at: Self.at(1))
+        clock.requestEnded(at: Self.at(1))
+        clock.responseEnded(at: Self.at(2))
+        #expect(clock.deadline == nil)
+        #expect(clock.unanswered == 1)
+        clock.responseEnded(at: Self.at(3))
+        #expect(clock.deadline == Self.at(63))
+    }
+}
+
+/// Which connections are served, which may only probe liveness, which are turned away.
+@Suite struct ConnectionBudgetTests {
+    @Test func pastTheLimitComeOverflowThenRefusal() {
+        let budget = ConnectionBudget(limit: 2)
+        #expect(budget.reserve == 8)
+        let admissions = (0..<11).map { _ in budget.admit() }
+        #expect(admissions.filter { $0 == .served }.count == 2)
+        #expect(admissions.filter { $0 == .overflow }.count == 8)
+        #expect(admissions.last == .refused)
+        budget.release()
+        budget.release()
+        #expect(budget.admit() == .overflow)
+    }
+
+    @Test func theLimitLeavesDescriptorsForEverythingElse() {
+        // At the usual 1024 open files, served plus overflow connections stay below 1024 - 128.
+        let limit = ConnectionBudget.fitting(configured: 100_000, openFileLimit: 1024)
+        #expect(limit + ConnectionBudget(limit: limit).reserve <= 1024 - 128)
+        #expect(limit > 800)
+        #expect(ConnectionBudget.fitting(configured: 50, openFileLimit: 1024) == 50)
+        #expect(ConnectionBudget.fitting(configured: 50, openFileLimit: 10) == 1)
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+
+/// What a client breaking HTTP gets: the project's JSON error with the right status, and a
+/// closed connection — never a 5xx, never an empty body. Real sockets against the real server.
+@Suite struct ProtocolRejectionTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let description: String
+        let bytes: [UInt8]
+        let status: Int
+        let code: String
+        init(_ description: String, _ request: String, _ status: Int, _ code: String) {
+            self.init(description, Array(request.utf8), status, code)
+        }
+        init(_ description: String, _ bytes: [UInt8], _ status: Int, _ code: String) {
+            self.description = description
+            self.bytes = bytes
+            self.status = status
+            self.code = code
+        }
+    }
+
+    static let cases: [Case] = [
+        Case("header line without a colon", "GET /health HTTP/1.1\r\nHost x\r\n\r\n", 400, "bad_request"),
+        Case("a 100 KB header", "GET /health HTTP/1.1\r\nHost: x\r\nX-A: \(String(repeating: "a", count: 100_000))\r\n\r\n",
+             431, "headers_too_large"),
+        Case("2,000 headers", "GET /health HTTP/1.1\r\n" + (0..<2000).map { "X-\($0): 1\r\n" }.joined() + "\r\n",
+             431, "headers_too_large"),
+        Case("a 200 KB URL", "GET /\(String(repeating: "a", count: 200_000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        Case("an unknown method", "FOO /health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+        Case("LF-only lines", "GET /health HTTP/1.1\nHost: x\n\n", 400, "bad_request"),
+        Case("TLS bytes", [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03] + [UInt8](repeating: 0, count: 40),
+             400, "bad_request"),
+        Case("the HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "bad_request"),
+        Case("Transfer-Encoding: xchunked",
+             "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, "bad_request"),
+        Case("a chunk size past 64 bits",
+             "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n",
+             400, "bad_request"),
+        Case("a Content-Length that is not a number", "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+             400, "bad_request"),
+        Case("a Content-Length past MAX_BODY_BYTES",
+             "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{",
+             413, "payload_too_large"),
+    ]
+
+    @Test func everyRejectionIsJSONWithItsStatusAndCloses() async throws {
+        try await withLiveServer { server in
+            for rejection in Self.cases {
+                let connection = try RawHTTPConnection(port: server.port)
+                try connection.send(bytes: rejection.bytes)
+                let reply = await connection.readToEnd()
+                connection.close()
+                let response = RawHTTPResponse(reply.text)
+                #expect(response?.status == rejection.status, "\(rejection): \(reply.text.prefix(200))")
+                #expect(response?.errorCode == rejection.code, "\(rejection)")
+                #expect(response?.headers["content-type"]?.hasPrefix("application/json") == true, "\(rejection)")
+                #expect(reply.closed, "\(rejection): the connection stays open")
+            }
+            // And the server keeps serving.
+            #expect(try await server.exchange("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status == 200)
+        }
+    }
+
+    @Test func headAnswersEveryGetRouteWithoutABody() async throws {
+        try await withLiveServer { server in
+            for path in ["/health/live", "/health", "/v1/models", "/api/v1/sessions"] {
+                let connection = try RawHTTPConnection(port: server.port)
+                try connection.send("HEAD \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                let reply = await connection.readToEnd()
+                let response = RawHTTPResponse(reply.text)
+                #expect(response?.status == 200, "HEAD \(path): \(reply.text.prefix(120))")
+                #expect(reply.text.hasSuffix("\r\n\r\n"), "HEAD \(path) sent a body")
+            }
+        }
+    }
+
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await withLiveServer { server in
+            let delete = try await server.exchange("DELETE /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(delete.status == 405)
+            #expect(delete.errorCode == "method_not_allowed")
+            #expect(delete.headers["allow"] == "GET, HEAD")
+            let put = try await server.exchange("PUT /api/v1/sessions/abc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            #expect(put.status == 405)
+            #expect(put.headers["allow"] == "DELETE, GET, HEAD")
+            // An unknown path stays 404.
+            let unknown = try await server.exchange("DELETE /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(unknown.status == 404)
+            #expect(unknown.errorCode == "not_found")
+        }
+    }
+}
+
+/// CORS: off by default; for the configured origins, preflights answered and responses marked.
+@Suite struct CORSTests {
+    static let preflight = "OPTIONS /api/v1/sessions HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.com\r\n"
+        + "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"
+
+    @Test func offByDefault() async throws {
+        try await withLiveServer { server in
+            let response = try await server.exchange(Self.preflight)
+            #expect(response.headers["access-control-allow-origin"] == nil)
+            #expect(response.status == 405)
+        }
+    }
+
+    @Test func allowedOriginsGetPreflightAndHeadersOthersDoNot() async throws {
+        try await withLiveServer(["CORS_ALLOWED_ORIGINS": "https://app.example.com, https://admin.example.com"]) { server in
+            let preflight = try await server.exchange(Self.preflight)
+            #expect(preflight.status == 204)
+            #expect(preflight.headers["access-control-allow-origin"] == "https://app.example.com")
+            #expect(preflight.headers["access-control-allow-methods"]?.contains("POST") == true)
+            #expect(preflight.headers["access-control-allow-headers"]?.contains("authorization") == true)
+            let allowed = try await server.exchange(
+                "GET /nowhere HTTP/1.1\r\nHost: x\r\nOrigin: https://admin.example.com\r\nConnection: close\r\n\r\n")
+            // Error answers carry the header too, so the browser lets the page read them.
+            #expect(allowed.status == 404)
+            #expect(allowed.headers["access-control-allow-origin"] == "https://admin.example.com")
+            let other = try await server.exchange(
+                "GET /health/live HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example.com\r\nConnection: close\r\n\r\n")
+            #expect(other.status == 200)
+            #expect(other.headers["access-control-allow-origin"] == nil)
+        }
+    }
+}
+
+/// Each phase of a request has its time limit; a client that stalls gets 408 (or, idle between
+/// requests, a quiet close). Limits are short here; the tests wait for the server's answer,
+/// they do not measure it.
+@Suite struct ConnectionTimeoutTests {
+    static let short = ["REQUEST_HEAD_TIMEOUT_MS": "300", "REQUEST_BODY_TIMEOUT_MS": "300", "KEEP_ALIVE_TIMEOUT_MS": "300"]
+
+    @Test func aHeadThatNeverCompletesGets408() async throws {
+        try await withLiveServer(Self.short) { server in
+            for partial in ["", "GET /health HTTP/1.1\r\n", "GET /health HTTP/1.1\r\nHost: x\r\n"] {
+                let connection = try RawHTTPConnection(port: server.port)
+                if !partial.isEmpty { try connection.send(partial) }
+                let reply = await connection.readToEnd()
+                let response = RawHTTPResponse(reply.text)
+                #expect(response?.status == 408, "after \(partial.debugDescription): \(reply.text.prefix(120))")
+                #expect(response?.errorCode == "request_timeout")
+                #expect(reply.closed)
+            }
+        }
+    }
+
+    @Test func aBodyThatNeverCompletesGets408() async throws {
+        try await withLiveServer(Self.short) { server in
+            let connection = try RawHTTPConnection(port: server.port)
+            try connection.send("POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":")
+            let reply = await connection.readToEnd()
+            let response = RawHTTPResponse(reply.text)
+            #expect(response?.status == 408, "\(reply.text.prefix(200))")
+            #expect(response?.errorCode == "request_timeout")
+            #expect(response?.headers["connection"] == "close")
+            #expect(reply.closed)
+        }
+    }
+
+    @Test func anIdleKeepAliveConnectionIsClosedQuietly() async throws {
+        try await withLiveServer(Self.short) { server in
+            let connection = try RawHTTPConnection(port: server.port)
+            try connection.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            let reply = await connection.readToEnd()
+            // One answer, then the close: no 408 for a client that asked nothing more.
+            #expect(RawHTTPResponse(reply.text)?.status == 200)
+            #expect(reply.text.components(separatedBy: "HTTP/1.1").count == 2, "\(reply.text)")
+            #expect(reply.closed)
+        }
+    }
+}
+
+/// `MAX_CONNECTIONS`: past it, liveness probes still answer and everything else gets 503.
+@Suite struct ConnectionLimitTests {
+    /// Opens a connection and completes one request on it, so the server has surely admitted it.
+    static func held(_ server: LiveServer) async throws -> RawHTTPConnection {
+        let connection = try RawHTTPConnection(port: server.port)
+        try connection.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try await connection.read(until: "alive")
+        return connection
+    }
+
+    @Test func pastTheLimitLivenessAnswersAndTheRestGet503() async throws {
+        try await withLiveServer(["MAX_CONNECTIONS": "2", "REQUEST_HEAD_TIMEOUT_MS": "60000", "KEEP_ALIVE_TIMEOUT_MS": "60000"]) { server in
+            let held = [try await Self.held(server), try await Self.held(server)]
+            let live = try await server.exchange("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(live.status == 200)
+            // The overflow connection closed after its one probe, though the request did not ask to.
+            let other = try await server.exchange("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(other.status == 503)
+            #expect(other.errorCode == "too_many_connections")
+            #expect(other.headers["retry-after"] == "1")
+            // Past the overflow reserve (8 here) a connection is answered before it sends a byte.
+            let silent = try (0..<9).map { _ in try RawHTTPConnection(port: server.port) }
+            var answers: [String] = []
+            for connection in silent {
+                answers.append(RawHTTPResponse(await connection.readToEnd().text)?.errorCode ?? "none")
+                connection.close()
+            }
+            #expect(answers.filter { $0 == "too_many_connections" }.count == 1, "\(answers)")
+            #expect(answers.filter { $0 == "request_timeout" }.count == 8, "\(answers)")
+            for connection in held { connection.close() }
+        }
+    }
+}
+
+/// Graceful shutdown drains for at most `SHUTDOWN_DRAIN_TIMEOUT_MS`, then closes what is left.
+@Suite struct ShutdownDrainTests {
+    @Test func idleConnectionsCloseAtOnceAndStalledOnesAtTheDrainLimit() async throws {
+        try await withLiveServer(["SHUTDOWN_DRAIN_TIMEOUT_MS": "200", "REQUEST_BODY_TIMEOUT_MS": "600000"]) { server in
+            let idle = try await ConnectionLimitTests.held(server)
+            let stalled = (0..<3).compactMap { _ in try? RawHTTPConnection(port: server.port) }
+            for connection in stalled {
+                try connection.send("POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            }
+            // The request heads must have reached the server before the shutdown begins.
+            for connection in stalled { _ = connection }
+            _ = try await server.exchange("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            await server.group.triggerGracefulShutdown()
+            #expect(await idle.readToEnd().closed)
+            for connection in stalled { #expect(await connection.readToEnd().closed) }
+        }
+    }
+}
