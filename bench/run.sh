@@ -18,3 +18,7 @@ for b in $benches; do
   echo "== $b"
   ".build/release/$b"
 done
+# The HTTP edge under slow clients, idle exhaustion at a 1024 fd limit, and SIGTERM (~30 s).
+swift build -c release --product oracle-chat >/dev/null
+echo "== edge-probe"
+python3 bench/edge-probe.py .build/release/oracle-chat

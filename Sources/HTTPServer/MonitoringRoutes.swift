@@ -29,8 +29,16 @@ struct MonitoringRoutes {
         var ai: HealthRoutes.AIBody
         var policies: PolicyStates
         var persistentSessions: String
+        var connections: Connections
         /// Exactly what `severity.lua` classifies (docs/policies.md).
         var severityInput: MonitoringSnapshot
+    }
+
+    /// Client connections: open now, idle among them, and the limit (`MAX_CONNECTIONS` as applied).
+    struct Connections: Encodable {
+        var open: Int
+        var idle: Int
+        var limit: Int
     }
 
     struct Errors: Encodable {
@@ -85,6 +93,8 @@ struct MonitoringRoutes {
             database: readings.database, ai: readings.ai,
             policies: PolicyStates(state: state.policies?.overallState ?? "disabled", policies: state.policies?.status() ?? []),
             persistentSessions: readings.persistentSessionsEnabled ? "enabled" : "disabled",
+            connections: Connections(open: state.connections.openConnections, idle: state.connections.idleConnections,
+                                     limit: state.connections.limit),
             severityInput: readings.snapshot))
     }
 

@@ -66,15 +66,13 @@ public enum OracleApplication {
             AfterStartup(started: started, service: $0) as any Service
         }
         let connections = state.config.connections
-        let maxConnections = connections.effectiveMaxConnections
-        if maxConnections < connections.maxConnections {
+        if state.connections.limit < connections.maxConnections {
             logger.warning("MAX_CONNECTIONS lowered to fit the open-file limit", metadata: [
-                "connections.configured": "\(connections.maxConnections)", "connections.limit": "\(maxConnections)"])
+                "connections.configured": "\(connections.maxConnections)", "connections.limit": "\(state.connections.limit)"])
         }
-        let budget = ConnectionBudget(limit: maxConnections)
         var app = Application(
             router: makeRouter(state: state),
-            server: OracleHTTPChannel.builder(limits: connections.clockLimits, budget: budget),
+            server: OracleHTTPChannel.builder(limits: connections.clockLimits, budget: state.connections),
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "oracle-chat"),
             services: background + [DrainSignal(readiness: state.readiness)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

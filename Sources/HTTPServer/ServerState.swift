@@ -48,6 +48,7 @@ public final class ServerState: Sendable {
         self.integrity = integrity
         let live = LiveSettings(config: config)
         self.live = live
+        connections = ConnectionBudget(limit: config.connections.effectiveMaxConnections)
         self.overrides = OverrideService(store: store, live: live, logger: logger)
         self.sessionCache = SessionCache(
             live: live, rollout: RolloutGate(policies: policies, live: live), store: store, logger: logger, clock: sessionClock)
@@ -56,6 +57,9 @@ public final class ServerState: Sendable {
     }
 
     public var provider: any LLMProvider { chat.provider }
+
+    /// Open, idle and allowed client connections (`MAX_CONNECTIONS`).
+    public let connections: ConnectionBudget
 
     /// The incident loop, once the application has started it (nil in tests that do not).
     public var incidents: IncidentMonitor? {

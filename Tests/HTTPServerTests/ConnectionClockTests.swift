@@ -1,5 +1,7 @@
+import Foundation
 @testable import HTTPServer
 import NIOCore
+import Synchronization
 import Testing
 
 /// The connection's time limits, driven by made-up instants: no timer, no sleeping.
@@ -66,6 +68,20 @@ import Testing
 
 /// Which connections are served, which may only probe liveness, which are turned away.
 @Suite struct ConnectionBudgetTests {
+    @Test func atTheLimitTheLongestIdleIsEvictedBeforeAnyOverflow() {
+        let budget = ConnectionBudget(limit: 2)
+        let evicted = Mutex<[String]>([])
+        #expect(budget.admit() == .served)
+        #expect(budget.admit() == .served)
+        let a = NSObject(), b = NSObject()
+        budget.markIdle(ObjectIdentifier(a)) { evicted.withLock { $0.append("a") } }
+        budget.markIdle(ObjectIdentifier(b)) { evicted.withLock { $0.append("b") } }
+        budget.markBusy(ObjectIdentifier(a))   // a request arrived on a: b is now the only idle one
+        #expect(budget.admit() == .served)
+        #expect(evicted.withLock { $0 } == ["b"])
+        #expect(budget.admit() == .overflow)   // nothing idle left to evict
+    }
+
     @Test func pastTheLimitComeOverflowThenRefusal() {
         let budget = ConnectionBudget(limit: 2)
         #expect(budget.reserve == 8)

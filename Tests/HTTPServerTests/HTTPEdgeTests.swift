@@ -171,8 +171,12 @@ import Testing
     }
 }
 
-/// `MAX_CONNECTIONS`: past it, liveness probes still answer and everything else gets 503.
+/// `MAX_CONNECTIONS`: idle connections make room for newcomers; when all are busy, liveness
+/// probes still answer and everything else gets 503.
 @Suite struct ConnectionLimitTests {
+    static let settings = ["MAX_CONNECTIONS": "2", "REQUEST_HEAD_TIMEOUT_MS": "60000",
+                           "REQUEST_BODY_TIMEOUT_MS": "600000", "KEEP_ALIVE_TIMEOUT_MS": "60000"]
+
     /// Opens a connection and completes one request on it, so the server has surely admitted it.
     static func held(_ server: LiveServer) async throws -> RawHTTPConnection {
         let connection = try RawHTTPConnection(port: server.port)
@@ -181,9 +185,35 @@ import Testing
         return connection
     }
 
-    @Test func pastTheLimitLivenessAnswersAndTheRestGet503() async throws {
-        try await withLiveServer(["MAX_CONNECTIONS": "2", "REQUEST_HEAD_TIMEOUT_MS": "60000", "KEEP_ALIVE_TIMEOUT_MS": "60000"]) { server in
-            let held = [try await Self.held(server), try await Self.held(server)]
+    /// Connections in the middle of a request: the head is in, the body never comes.
+    static func busy(_ server: LiveServer, count: Int) async throws -> [RawHTTPConnection] {
+        var connections: [RawHTTPConnection] = []
+        for _ in 0..<count {
+            let connection = try RawHTTPConnection(port: server.port)
+            try connection.send("POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            connections.append(connection)
+        }
+        // Until their heads are in, the server counts them idle.
+        let budget = server.state.connections
+        #expect(await eventually { budget.openConnections == count && budget.idleConnections == 0 })
+        return connections
+    }
+
+    @Test func atTheLimitTheLongestIdleConnectionMakesRoom() async throws {
+        try await withLiveServer(Self.settings) { server in
+            let oldest = try await Self.held(server)
+            let newer = try await Self.held(server)
+            let response = try await server.exchange("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(response.status == 200)
+            #expect(await oldest.readToEnd().closed, "the longest-idle connection was closed for the newcomer")
+            try newer.send("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(RawHTTPResponse(await newer.readToEnd().text)?.status == 200, "the newer one still serves")
+        }
+    }
+
+    @Test func whenAllAreBusyLivenessAnswersAndTheRestGet503() async throws {
+        try await withLiveServer(Self.settings) { server in
+            let busy = try await Self.busy(server, count: 2)
             let live = try await server.exchange("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(live.status == 200)
             // The overflow connection closed after its one probe, though the request did not ask to.
@@ -191,7 +221,8 @@ import Testing
             #expect(other.status == 503)
             #expect(other.errorCode == "too_many_connections")
             #expect(other.headers["retry-after"] == "1")
-            // Past the overflow reserve (8 here) a connection is answered before it sends a byte.
+            // Past the overflow reserve (8 here) a connection is answered before it sends a byte;
+            // the 8 overflow ones wait for a request until their (short) head limit.
             let silent = try (0..<9).map { _ in try RawHTTPConnection(port: server.port) }
             var answers: [String] = []
             for connection in silent {
@@ -200,7 +231,7 @@ import Testing
             }
             #expect(answers.filter { $0 == "too_many_connections" }.count == 1, "\(answers)")
             #expect(answers.filter { $0 == "request_timeout" }.count == 8, "\(answers)")
-            for connection in held { connection.close() }
+            for connection in busy { connection.close() }
         }
     }
 }

@@ -19,6 +19,7 @@ import TestSupport
 struct LiveServer: Sendable {
     let port: Int
     let group: ServiceGroup
+    let state: ServerState
 
     /// One request on a fresh connection that the request closes; the parsed response.
     func exchange(_ request: String) async throws -> RawHTTPResponse {
@@ -55,7 +56,7 @@ func withLiveServer(
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw RawHTTPError(description: "server did not start") }
         do {
-            try await test(LiveServer(port: port, group: group))
+            try await test(LiveServer(port: port, group: group, state: state))
         } catch {
             await group.triggerGracefulShutdown()
             throw error

@@ -8,18 +8,29 @@ import Synchronization
 
 /// How many client connections may be open, and what happens to the ones past that.
 ///
-/// Up to `limit`, connections are served. The next `reserve` are *overflow*: they may ask
-/// `/health/live` once (so a probe still sees a live process while clients hold every slot) and
-/// get `503 too_many_connections` for anything else. Past those, a connection is answered 503
-/// and closed before a byte is read. Either way the process never runs out of descriptors, so
-/// the accept loop never spins on `EMFILE`.
-final class ConnectionBudget: Sendable {
+/// Up to `limit`, connections are served. At the limit, a newcomer takes the place of the
+/// connection that has been idle longest (no request in it, or only part of a head), which is
+/// closed — as nginx reuses idle keep-alive connections — so clients that hold sockets open
+/// without asking anything cannot lock others out. When every served connection is busy, the next
+/// `reserve` are *overflow*: they may ask `/health/live` once (so a probe still sees a live
+/// process) and get `503 too_many_connections` for anything else. Past those, a connection is
+/// answered 503 and closed before a byte is read. Either way the process never runs out of
+/// descriptors, so the accept loop never spins on `EMFILE`.
+public final class ConnectionBudget: Sendable {
     enum Admission: Equatable { case served, overflow, refused }
 
-    let limit: Int
+    /// `MAX_CONNECTIONS` as it applies (lowered to fit the open-file limit).
+    public let limit: Int
     let reserve: Int
     private let open = Atomic<Int>(0)
+    private let idle = Mutex(IdleConnections())
     let counters: ConnectionCounters
+
+    /// Served connections with no request in progress, oldest first by `order`.
+    private struct IdleConnections {
+        var nextOrder: UInt64 = 0
+        var entries: [ObjectIdentifier: (order: UInt64, evict: @Sendable () -> Void)] = [:]
+    }
 
     init(limit: Int, counters: ConnectionCounters = ConnectionCounters()) {
         self.limit = max(1, limit)
@@ -33,6 +44,9 @@ final class ConnectionBudget: Sendable {
         counters.open.record(count)
         if count <= limit { return .served }
         if count <= limit + reserve {
+            // The evicted connection's slot frees when it has closed; until then the count runs
+            // over the limit by the evictions in flight, within the reserve.
+            if evictLongestIdle() { return .served }
             counters.refused(reason: "overflow")
             return .overflow
         }
@@ -45,7 +59,35 @@ final class ConnectionBudget: Sendable {
         counters.open.record(count)
     }
 
-    var openConnections: Int { open.load(ordering: .relaxed) }
+    public var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// Served connections with no request in progress: the ones a newcomer may displace.
+    public var idleConnections: Int { idle.withLock { $0.entries.count } }
+
+    /// `connection` has no request in progress; `evict` closes it if that is still so when it runs.
+    func markIdle(_ connection: ObjectIdentifier, evict: @escaping @Sendable () -> Void) {
+        idle.withLock { idle in
+            idle.entries[connection] = (idle.nextOrder, evict)
+            idle.nextOrder += 1
+        }
+    }
+
+    /// `connection` is busy (a request head arrived) or closed: not to be evicted.
+    func markBusy(_ connection: ObjectIdentifier) {
+        _ = idle.withLock { $0.entries.removeValue(forKey: connection) }
+    }
+
+    private func evictLongestIdle() -> Bool {
+        let evict = idle.withLock { idle -> (@Sendable () -> Void)? in
+            guard let oldest = idle.entries.min(by: { $0.value.order < $1.value.order }) else { return nil }
+            idle.entries[oldest.key] = nil
+            return oldest.value.evict
+        }
+        guard let evict else { return false }
+        counters.evicted.increment()
+        evict()
+        return true
+    }
 
     /// `MAX_CONNECTIONS` lowered, when needed, so that every connection the budget admits
     /// (served plus overflow) leaves `spareDescriptors` for the database, upstream calls and
@@ -73,6 +115,7 @@ final class ConnectionBudget: Sendable {
 /// The connection layer's metrics, created once with bounded dimensions.
 struct ConnectionCounters: Sendable {
     let open = Gauge(label: "http_connections_open")
+    let evicted = Counter(label: "http_connections_evicted_total")
     private let refusals: [String: Counter] = Dictionary(uniqueKeysWithValues: ["overflow", "closed"].map {
         ($0, Counter(label: "http_connections_refused_total", dimensions: [("reason", $0)]))
     })

@@ -32,20 +32,57 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Where a body timeout is thrown, so the handler reading the body sees it.
     weak var phases: RequestPhaseObserver?
 
-    init(limits: ConnectionClock.Limits, counters: ConnectionCounters) {
+    /// Where idle connections are registered for eviction; nil for an overflow connection.
+    private let budget: ConnectionBudget?
+    private var registeredIdle = false
+
+    init(limits: ConnectionClock.Limits, counters: ConnectionCounters, budget: ConnectionBudget?) {
         clock = ConnectionClock(limits: limits, openedAt: .now())
         self.counters = counters
+        self.budget = budget
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { reschedule() }
+        updateIdleRegistration()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        closing = true
+        updateIdleRegistration()
         self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        updateIdleRegistration()
+        context.fireChannelInactive()
+    }
+
+    /// Keeps the budget's idle list in step: a connection with no request in progress may be
+    /// closed to make room for a newcomer when the server is full.
+    private func updateIdleRegistration() {
+        guard let budget else { return }
+        let evictable = !closing && clock.unanswered == 0 && clock.isReadingHead
+        guard evictable != registeredIdle, let context else { return }
+        registeredIdle = evictable
+        let id = ObjectIdentifier(self)
+        if evictable {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            budget.markIdle(id) { bound.eventLoop.execute { bound.value.evictIfIdle() } }
+        } else {
+            budget.markBusy(id)
+        }
+    }
+
+    /// Closes the connection to make room, unless a request has arrived on it meanwhile.
+    private func evictIfIdle() {
+        registeredIdle = false
+        guard !closing, clock.unanswered == 0, clock.isReadingHead else { return updateIdleRegistration() }
+        close()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -80,11 +117,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         clock.headReceived(at: .now())
         requestLineBytes = 0
         reschedule()
+        updateIdleRegistration()
     }
 
     func requestEnded() {
         clock.requestEnded(at: .now())
         reschedule()
+        updateIdleRegistration()
     }
 
     /// A request's head has arrived and the handler is reading its body.
@@ -99,6 +138,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func responseEnded() -> Bool {
         clock.responseEnded(at: .now())
         reschedule()
+        updateIdleRegistration()
         return draining && clock.isIdle
     }
 
@@ -195,6 +235,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context, !closing else { return }
         closing = true
         timer?.cancel()
+        updateIdleRegistration()
         context.close(promise: nil)
     }
 }

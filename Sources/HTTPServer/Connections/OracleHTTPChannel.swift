@@ -46,7 +46,8 @@ struct OracleHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             var limits = self.limits
             // An overflow connection gets one short chance to ask for /health/live.
             if admission == .overflow { limits.head = min(limits.head, .seconds(2)) }
-            let connection = ConnectionGuard(limits: limits, counters: budget.counters)
+            let connection = ConnectionGuard(limits: limits, counters: budget.counters,
+                                             budget: admission == .served ? budget : nil)
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(connection)
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
