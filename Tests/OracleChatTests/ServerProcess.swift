@@ -72,6 +72,16 @@ final class ServerProcess: @unchecked Sendable {
             throw ServerStartError(log: log)
         }
         port = found
+        startupLog = log
+    }
+
+    /// What the server wrote to stderr up to its listening line.
+    private(set) var startupLog = ""
+
+    /// SIGTERM, wait for exit, and return everything the server wrote to stderr.
+    func stopAndReadLog() -> String {
+        _ = stop()
+        return startupLog + String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
     struct ServerStartError: Error { let log: String }
