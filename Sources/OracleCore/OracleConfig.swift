@@ -72,16 +72,19 @@ public struct OracleConfig: Sendable {
         public var requestHeadTimeoutMs: Int
         public var requestBodyTimeoutMs: Int
         public var keepAliveTimeoutMs: Int
+        public var responseWriteTimeoutMs: Int
         public var maxConnections: Int
         public var shutdownDrainTimeoutMs: Int
         /// Empty: CORS off; `["*"]`: any origin.
         public var corsAllowedOrigins: [String]
 
         public init(requestHeadTimeoutMs: Int = 10_000, requestBodyTimeoutMs: Int = 30_000, keepAliveTimeoutMs: Int = 30_000,
-                    maxConnections: Int = 1024, shutdownDrainTimeoutMs: Int = 10_000, corsAllowedOrigins: [String] = []) {
+                    responseWriteTimeoutMs: Int = 30_000, maxConnections: Int = 1024, shutdownDrainTimeoutMs: Int = 10_000,
+                    corsAllowedOrigins: [String] = []) {
             self.requestHeadTimeoutMs = requestHeadTimeoutMs
             self.requestBodyTimeoutMs = requestBodyTimeoutMs
             self.keepAliveTimeoutMs = keepAliveTimeoutMs
+            self.responseWriteTimeoutMs = responseWriteTimeoutMs
             self.maxConnections = maxConnections
             self.shutdownDrainTimeoutMs = shutdownDrainTimeoutMs
             self.corsAllowedOrigins = corsAllowedOrigins
@@ -136,7 +139,8 @@ public struct OracleConfig: Sendable {
         maxMessageLength = int("MAX_MESSAGE_LENGTH")
         connections = ConnectionSettings(
             requestHeadTimeoutMs: int("REQUEST_HEAD_TIMEOUT_MS"), requestBodyTimeoutMs: int("REQUEST_BODY_TIMEOUT_MS"),
-            keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS"), maxConnections: int("MAX_CONNECTIONS"),
+            keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS"), responseWriteTimeoutMs: int("RESPONSE_WRITE_TIMEOUT_MS"),
+            maxConnections: int("MAX_CONNECTIONS"),
             shutdownDrainTimeoutMs: int("SHUTDOWN_DRAIN_TIMEOUT_MS"),
             corsAllowedOrigins: text("CORS_ALLOWED_ORIGINS").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

@@ -33,6 +33,8 @@ public enum SettingsCatalog {
               "Longest wait for a request's whole body once its headers have arrived; then 408 and the connection closes."),
         .init("KEEP_ALIVE_TIMEOUT_MS", default: "30000", .integer(min: 100, max: 3_600_000), group: .server,
               "How long a connection may sit idle between requests before the server closes it."),
+        .init("RESPONSE_WRITE_TIMEOUT_MS", default: "30000", .integer(min: 100, max: 3_600_000), group: .server,
+              "Longest a client may leave a response unread (its receive buffer full) before the connection closes."),
         .init("MAX_CONNECTIONS", default: "1024", .integer(min: 1, max: 1_000_000), group: .server,
               "Most client connections open at once (lowered to fit the open-file limit); beyond it, new connections get 503 and close."),
         .init("SHUTDOWN_DRAIN_TIMEOUT_MS", default: "10000", .integer(min: 0, max: 600_000), group: .server,

@@ -171,6 +171,34 @@ import Testing
     }
 }
 
+/// Clients that read nothing, and HTTP/1.0 clients that expect the close.
+@Suite struct ConnectionEndTests {
+    @Test func aClientThatStopsReadingIsCutOff() async throws {
+        try await withLiveServer(["RESPONSE_WRITE_TIMEOUT_MS": "300"]) { server in
+            let connection = try RawHTTPConnection(port: server.port, receiveBuffer: 4096)
+            // 20,000 pipelined requests: far more answer than socket buffers hold; never read.
+            let count = 20_000
+            try connection.send(String(repeating: "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", count: count))
+            let budget = server.state.connections
+            #expect(await eventually(.seconds(60)) { budget.openConnections == 0 }, "the server closed the stalled connection")
+            let reply = await connection.readToEnd()
+            let answered = reply.text.components(separatedBy: "HTTP/1.1 200").count - 1
+            #expect(reply.closed)
+            #expect(answered < count, "all \(count) answers were delivered: the connection never stalled")
+        }
+    }
+
+    @Test func anHTTP10RequestWithoutKeepAliveEndsTheConnection() async throws {
+        try await withLiveServer(["KEEP_ALIVE_TIMEOUT_MS": "600000"]) { server in
+            let connection = try RawHTTPConnection(port: server.port)
+            try connection.send("GET /health/live HTTP/1.0\r\n\r\n")
+            let reply = await connection.readToEnd()
+            #expect(RawHTTPResponse(reply.text)?.status == 200)
+            #expect(reply.closed, "the connection stayed open after an HTTP/1.0 answer")
+        }
+    }
+}
+
 /// `MAX_CONNECTIONS`: idle connections make room for newcomers; when all are busy, liveness
 /// probes still answer and everything else gets 503.
 @Suite struct ConnectionLimitTests {

@@ -16,7 +16,8 @@ final class RawHTTPConnection: @unchecked Sendable {
     // @unchecked: the descriptor is used by one test at a time, and `close()` is idempotent.
     private var fd: Int32 = -1
 
-    init(port: Int) throws {
+    /// `receiveBuffer`: a small kernel receive buffer, for a client that reads slowly or not at all.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -27,6 +28,9 @@ final class RawHTTPConnection: @unchecked Sendable {
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let address = candidate {
             let socketFD = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+            if socketFD >= 0, var size = receiveBuffer {
+                setsockopt(socketFD, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
             if socketFD >= 0, connect(socketFD, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 {
                 fd = socketFD
                 var timeout = timeval(tv_sec: 10, tv_usec: 0)

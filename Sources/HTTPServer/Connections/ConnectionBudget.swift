@@ -119,7 +119,7 @@ struct ConnectionCounters: Sendable {
     private let refusals: [String: Counter] = Dictionary(uniqueKeysWithValues: ["overflow", "closed"].map {
         ($0, Counter(label: "http_connections_refused_total", dimensions: [("reason", $0)]))
     })
-    private let timeouts: [String: Counter] = Dictionary(uniqueKeysWithValues: ["head", "body", "keep_alive"].map {
+    private let timeouts: [String: Counter] = Dictionary(uniqueKeysWithValues: ["head", "body", "keep_alive", "write"].map {
         ($0, Counter(label: "http_connection_timeouts_total", dimensions: [("phase", $0)]))
     })
     private let protocolErrors: [String: Counter] = Dictionary(uniqueKeysWithValues: ["request_line", "parser"].map {
@@ -139,6 +139,6 @@ extension OracleConfig.ConnectionSettings {
 
     var clockLimits: ConnectionClock.Limits {
         .init(head: .milliseconds(Int64(requestHeadTimeoutMs)), body: .milliseconds(Int64(requestBodyTimeoutMs)),
-              keepAlive: .milliseconds(Int64(keepAliveTimeoutMs)))
+              keepAlive: .milliseconds(Int64(keepAliveTimeoutMs)), writeStall: .milliseconds(Int64(responseWriteTimeoutMs)))
     }
 }

@@ -15,6 +15,8 @@ struct ConnectionClock {
         var head: TimeAmount
         var body: TimeAmount
         var keepAlive: TimeAmount
+        /// How long a response may wait for a client that reads nothing (kept by ConnectionGuard).
+        var writeStall: TimeAmount = .seconds(30)
     }
 
     enum Phase: Equatable {

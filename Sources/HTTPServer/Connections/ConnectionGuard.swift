@@ -20,11 +20,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     let counters: ConnectionCounters
     private var context: ChannelHandlerContext?
     private var timer: Scheduled<Void>?
+    private var stallTimer: Scheduled<Void>?
     private var scheduledFor: NIODeadline?
     /// Bytes of the current request line seen so far; nil once its end has arrived.
     private var requestLineBytes: Int? = 0
     /// Set once the connection is being closed by this handler: later input is dropped.
     private var closing = false
+    /// The request line being read said HTTP/1.0.
+    private(set) var requestIsHTTP10 = false
     /// Set once our side is shut after a final answer (``lingerThenClose()``).
     private var lingering = false
     /// Set by a graceful shutdown: answer what is in flight, accept nothing new.
@@ -51,6 +54,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        stallTimer?.cancel()
+        stallTimer = nil
         closing = true
         updateIdleRegistration()
         self.context = nil
@@ -100,6 +105,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 if seen + newline - buffer.readerIndex > ProtocolRejection.maxRequestLineBytes {
                     return reject(ProtocolRejection.requestLineTooLong, reason: "request_line")
                 }
+                // The HTTP/1.1 codec hands on no version; HTTP/1.0 without keep-alive means one request.
+                let ending = buffer.readableBytesView[max(buffer.readerIndex, newline - 9)..<newline]
+                requestIsHTTP10 = String(decoding: ending, as: UTF8.self).contains("HTTP/1.0")
             } else {
                 requestLineBytes = seen + buffer.readableBytes
                 if seen + buffer.readableBytes > ProtocolRejection.maxRequestLineBytes {
@@ -109,6 +117,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         reschedule()
         context.fireChannelRead(data)
+    }
+
+    /// A client that stops reading fills the socket buffer, and the handler writing to it waits
+    /// (backpressure); past `limits.writeStall` without room, the connection is closed.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stallTimer?.cancel()
+            stallTimer = nil
+        } else if stallTimer == nil, !closing {
+            stallTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: clock.limits.writeStall) { [self] in
+                stallTimer = nil
+                counters.timedOut(phase: "write")
+                close()
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Events from RequestPhaseObserver
@@ -284,6 +308,9 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
             if overflow, !Self.isLivenessProbe(head) {
                 return answerAndClose(ProtocolRejection.tooManyConnections, context: context)
             }
+            if connection.requestIsHTTP10, head.headerFields[.connection]?.lowercased() != "keep-alive" {
+                closeAfterResponse = true
+            }
             connection.headReceived()
         case .body: break
         case .end: connection.requestEnded()
@@ -311,7 +338,7 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
         switch unwrapOutboundIn(data) {
         case .head(var head):
             // An overflow connection answers its one liveness probe and closes.
-            if overflow || connection.draining || pendingRejection != nil
+            if closeAfterResponse || overflow || connection.draining || pendingRejection != nil
                 || head.headerFields[.connection]?.lowercased() == "close" {
                 closeAfterResponse = true
                 head.headerFields[.connection] = "close"
