@@ -84,11 +84,19 @@ extension PolicyHost {
         let limits = configuration.limits
         let runner = self.runner
         let realTestFile = testFilePath(candidate.kind)
+        // Tests that passed with exactly these inputs before need not run again.
+        let passes = PolicyTestPasses(store: store)
+        var digest: String?
+        if case .file(let text) = toRun {
+            digest = PolicyTestPasses.digest(of: candidate, tests: text, testFile: realTestFile, runner: runner)
+        }
+        var alreadyPassed = false
+        if let digest { alreadyPassed = await passes.contains(digest) }
         // Compiling and running the policy's tests is CPU work (tens of milliseconds): do it on a
         // dispatch thread, so the cooperative pool keeps serving requests meanwhile.
-        let failure: PolicyFailure? = await Self.offload {
+        let failure: PolicyFailure? = await Self.offload { [alreadyPassed] in
             if let failure = PolicyProgram.check(candidate, limits: limits) { return failure }
-            guard case .file(let text) = toRun else { return nil }
+            guard !alreadyPassed, case .file(let text) = toRun else { return nil }
             let report: PolicyTestReport
             do {
                 report = try Self.runTests(text, of: candidate, runner: runner, reportingAs: realTestFile)
@@ -102,6 +110,7 @@ extension PolicyHost {
                 message: "test \(first.name) failed: \(first.message ?? "")",
                 location: first.location, hash: candidate.hash)
         }
+        if failure == nil, !alreadyPassed, let digest { await passes.record(digest, policy: candidate.kind) }
         return failure.map { .failure($0) } ?? .success(toRun)
     }
 

@@ -104,6 +104,17 @@ extension SQLiteStore {
                     + coalesce(length(CAST(error AS BLOB)), 0)
                 """)
         }
+        migrator.registerMigration("v7_policy_test_passes") { db in
+            // Each (policy text, test text, test library, fixtures, limits, build) whose tests
+            // passed, by a digest of them all: a restart activating the same files skips re-running
+            // tests it already ran. Bounded per policy by recordPolicyTestPass.
+            try db.create(table: "policy_test_passes") { t in
+                t.primaryKey("digest", .text)
+                t.column("policy", .text).notNull()
+                t.column("verified_at", .datetime).notNull()
+            }
+            try db.create(index: "policy_test_passes_by_policy", on: "policy_test_passes", columns: ["policy", "verified_at"])
+        }
         return migrator
     }
 }

@@ -67,6 +67,27 @@ extension SQLiteStore {
         }
     }
 
+    /// Whether tests with this digest (see `PolicyTestPasses`) passed before.
+    public func hasPolicyTestPass(digest: String) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM policy_test_passes WHERE digest = ?", arguments: [digest]) ?? false
+        }
+    }
+
+    /// Records a pass, keeping the newest `keep` of `policy`'s passes (older edits are unlikely to return).
+    public func recordPolicyTestPass(digest: String, policy: String, at: Date = Date(), keep: Int = 50) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO policy_test_passes (digest, policy, verified_at) VALUES (?, ?, ?)
+                ON CONFLICT(digest) DO UPDATE SET verified_at = excluded.verified_at
+                """, arguments: [digest, policy, at])
+            try db.execute(sql: """
+                DELETE FROM policy_test_passes WHERE policy = ? AND digest NOT IN (
+                    SELECT digest FROM policy_test_passes WHERE policy = ? ORDER BY verified_at DESC LIMIT ?)
+                """, arguments: [policy, policy, keep])
+        }
+    }
+
     /// Activations of `policy`, newest first.
     public func policyActivations(policy: String, limit: Int = 100) async throws -> [StoredPolicyVersion] {
         try await writer.read { db in
