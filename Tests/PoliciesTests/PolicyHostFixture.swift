@@ -26,7 +26,11 @@ struct PolicyHostFixture {
         try await store.migrate()
     }
 
-    func makeHost(limits: LuaLimits = LuaLimits(), sampleRates: [PolicyKind: Double] = [:],
+    /// The serving limits, with a wall-clock limit no busy test machine reaches: the instruction
+    /// budget still stops runaway code deterministically. Tests of the time limit pass their own.
+    static let testLimits = LuaLimits(timeout: .seconds(30))
+
+    func makeHost(limits: LuaLimits = Self.testLimits, sampleRates: [PolicyKind: Double] = [:],
                   redactor: Redactor = Redactor(secrets: []), probe: ActivationProbe? = nil,
                   logger: Logger = Logger(label: "test")) -> PolicyHost {
         PolicyHost(configuration: .init(policiesDirectory: policies, luaDirectory: lua, limits: limits,

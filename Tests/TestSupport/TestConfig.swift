@@ -9,6 +9,9 @@ public enum TestConfig {
         if !FileManager.default.fileExists(atPath: emptyFile) { try directory.write("empty.env", "") }
         var values = values
         values["DATABASE_URL"] = values["DATABASE_URL"] ?? directory.file("oracle_sessions.db")
+        // A policy call's wall-clock limit (50 ms by default) is reached by a descheduled thread
+        // on a busy machine; tests rely on the instruction budget, and set this when they test it.
+        values["POLICY_TIMEOUT_MS"] = values["POLICY_TIMEOUT_MS"] ?? "30000"
         let loaded = try await ConfigLoader.load(environment: values, configFile: emptyFile)
         return try loaded.validated()
     }
