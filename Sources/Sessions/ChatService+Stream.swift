@@ -18,17 +18,17 @@ extension ChatService {
             throw error
         }
         let (userMessage, plan) = prepared
-        let locks = self.locks
         let events = AsyncThrowingStream<ChatStreamEvent, any Error> { continuation in
             let producer = Task {
                 await self.produce(plan: plan, userMessage: userMessage, tenant: tenant, into: continuation)
-                locks.release(sessionID)
             }
             continuation.onTermination = { _ in producer.cancel() }
         }
         return ChatStream(userMessage: userMessage, events: events)
     }
 
+    /// Relays the provider's stream and stores the outcome; releases the session's lock before
+    /// the stream finishes, so whoever consumed it to the end finds the session free.
     private func produce(
         plan: ContextPlan, userMessage: StoredMessage, tenant: String,
         into continuation: AsyncThrowingStream<ChatStreamEvent, any Error>.Continuation
@@ -45,6 +45,7 @@ extension ChatService {
                         Self.assistantMessage(completion, status: .complete),
                         sessionID: userMessage.sessionID, tenant: tenant)
                     commit(plan, reply: reply)
+                    locks.release(userMessage.sessionID)
                     continuation.yield(.done(ChatExchange(userMessage: userMessage, reply: reply, completion: completion)))
                     continuation.finish()
                     return
@@ -71,6 +72,7 @@ extension ChatService {
                 "session.id": "\(userMessage.sessionID)", "stored.partial": "\(saved != nil)",
                 "error": "\(error)",
             ])
+            locks.release(userMessage.sessionID)
             continuation.finish(throwing: ChatError.streamFailed(
                 userMessageID: userMessage.id, partialMessageID: saved?.id, reason: "\(error)"))
         }
