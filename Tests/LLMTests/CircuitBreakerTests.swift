@@ -84,7 +84,9 @@ import TestSupport
                                openDuration: .milliseconds(300), halfOpenProbes: 1)
         let metrics = RecordingMetrics()
         let transport = HTTPTransport(logger: LogCapture().logger)
-        let provider = config.makeProvider(logger: LogCapture().logger, transport: transport, metricsFactory: metrics)
+        let clock = ManualClock()
+        let provider = config.makeProvider(logger: LogCapture().logger, transport: transport,
+                                           timing: RetryTiming(now: { clock.now }), metricsFactory: metrics)
         let gauge = { metrics.value("llm_circuit_state", [("provider", "gemini")]) }
         #expect(gauge() == 0)
 
@@ -98,7 +100,7 @@ import TestSupport
         #expect(fast.isFallback)
         #expect(upstream.requestCount == 4)  // failed fast: no request went out
 
-        try await Task.sleep(for: .milliseconds(350))
+        clock.advance(.milliseconds(300))
         #expect(provider.health().status == .degraded)
         #expect(provider.breaker.state == .halfOpen)
         #expect(gauge() == 2)
@@ -120,11 +122,12 @@ import TestSupport
         config.retry.maxAttempts = 1
         config.breaker = .init(windowSize: 2, minimumRequests: 2, failureRateThreshold: 1, openDuration: .milliseconds(200))
         let transport = HTTPTransport(logger: LogCapture().logger)
-        let provider = config.makeProvider(logger: LogCapture().logger, transport: transport)
+        let clock = ManualClock()
+        let provider = config.makeProvider(logger: LogCapture().logger, transport: transport, timing: RetryTiming(now: { clock.now }))
         upstream.enqueue(.status(500), times: 3)
         for _ in 0..<2 { _ = try await bounded { try await provider.complete(Fixture.hello) } }
         #expect(provider.breaker.state == .open)
-        try await Task.sleep(for: .milliseconds(250))
+        clock.advance(.milliseconds(200))
         _ = try await bounded { try await provider.complete(Fixture.hello) }
         #expect(provider.breaker.state == .open)
         #expect(upstream.requestCount == 3)
