@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Storage
 
 /// An error answered as `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status.
 ///
@@ -43,6 +44,17 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 
     static func notFound(_ what: String) -> APIError {
         APIError(.notFound, code: "not_found", message: "\(what) not found")
+    }
+
+    /// `503 database_unavailable` with `Retry-After`, on every route that needed the database
+    /// (the `/v1` routes give it OpenAI's shape on top). A client retries; the process stays up and
+    /// `/health/live` keeps answering, while `/health` and `/health/ready` say the database failed.
+    static func databaseUnavailable(_ unavailable: DatabaseUnavailable) -> APIError {
+        APIError(.serviceUnavailable, code: "database_unavailable",
+                 message: "the database is unavailable: \(unavailable.cause); try again later",
+                 // As long as a locked database makes a request wait before it fails: the soonest
+                 // a retry has a chance to find it free.
+                 headers: [.retryAfter: String(SQLiteStore.busyTimeoutSeconds)])
     }
 
     static func invalidField(_ field: String, _ rule: String) -> APIError {

@@ -3,8 +3,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Sessions
+import Storage
 
-/// Turns every error into the JSON error shape; unknown errors become a plain 500 and a log line.
+/// Turns every error into the JSON error shape. A database that fails (``DatabaseUnavailable``)
+/// is `503 database_unavailable`, whichever route met it; unknown errors become a plain 500 and a
+/// log line.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -17,6 +20,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func apiError(for error: any Error, request: Request, logger: Logger) -> APIError {
+        if let unavailable = DatabaseUnavailable(error) {
+            logger.error("database unavailable", metadata: ["cause": "\(unavailable.cause)", "http.path": "\(request.uri.path)"])
+            return .databaseUnavailable(unavailable)
+        }
         switch error {
         case let error as HTTPError:
             let message = error.body ?? error.status.reasonPhrase

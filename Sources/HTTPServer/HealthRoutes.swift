@@ -69,13 +69,18 @@ struct HealthRoutes {
         }
     }
 
+    /// `503` when unhealthy, so a probe that reads only the status code sees it; `degraded` (the
+    /// AI provider behind an open breaker) stays `200`: the server still stores and reads history
+    /// and answers with the fallback reply, and every instance shares the one provider, so taking
+    /// this one out of rotation would help nobody.
     func overall() async throws -> Response {
         let database = await databaseBody()
         let ai = aiBody()
         let backups = state.backups.snapshot
         let live = state.live.snapshot
+        let status = Self.status(database: database.status, ai: ai.status)
         return try JSONResponse.make(Overall(
-            status: Self.status(database: database.status, ai: ai.status),
+            status: status,
             version: OracleVersion.current,
             uptimeSeconds: Int(Date().timeIntervalSince(state.startedAt)),
             services: [
@@ -85,7 +90,8 @@ struct HealthRoutes {
                 "policies": state.policies?.overallState ?? "disabled",
                 "backups": backups.status,
             ],
-            ai: ai, backups: backups, overrides: OverridesSummary(live.overrides)))
+            ai: ai, backups: backups, overrides: OverridesSummary(live.overrides)),
+            status: status == "unhealthy" ? .serviceUnavailable : .ok)
     }
 
     /// The overall status (also `/api/v1/monitoring/health/detailed`'s): a database that does not
@@ -94,9 +100,18 @@ struct HealthRoutes {
         database == "healthy" ? (ai == "unavailable" ? "degraded" : "healthy") : "unhealthy"
     }
 
+    /// Ready means migrated, not draining, and a database that answers: a server whose database
+    /// fails answers every API request 503, so a load balancer should send them elsewhere.
+    /// `{"status": "unhealthy", "error": ...}` then, with the cause `/health/database` shows.
     func ready() async throws -> Response {
         let phase = state.readiness.current
-        return try JSONResponse.make(["status": phase.rawValue], status: phase == .ready ? .ok : .serviceUnavailable)
+        guard phase == .ready else { return try JSONResponse.make(["status": phase.rawValue], status: .serviceUnavailable) }
+        let database = await databaseBody()
+        guard database.status == "healthy" else {
+            return try JSONResponse.make(["status": "unhealthy", "error": "database: \(database.error ?? database.status)"],
+                                         status: .serviceUnavailable)
+        }
+        return try JSONResponse.make(["status": phase.rawValue])
     }
 
     func database() async throws -> Response {

@@ -4,7 +4,9 @@ import Hummingbird
 /// `{"error": {"message": ..., "type": "invalid_request_error", "code": ..., "param": "messages"}}`.
 ///
 /// `type` is `invalid_request_error` for 4xx (OpenAI uses it for a bad key too) and
-/// `server_error` for 5xx; `param` repeats the offending field when there is one.
+/// `server_error` for 5xx; `param` repeats the offending field when there is one. The status and
+/// `code` are ``ErrorMiddleware``'s, so a failing database is the same `503 database_unavailable`
+/// (with `Retry-After`) here as on `/api/v1`.
 struct OpenAIErrorMiddleware: RouterMiddleware {
     typealias Context = OracleRequestContext
 

@@ -79,6 +79,8 @@ public enum OracleApplication {
             logger: logger)
         app.beforeServerStarts {
             try await state.store.migrate()
+            // Questions an earlier run stopped answering show as failed before anyone reads them.
+            try await state.store.markInterruptedReplies(logger: logger)
             // Overrides from earlier runs apply before the first request is served.
             try await state.overrides.load()
             await state.policies?.start()

@@ -24,13 +24,15 @@ public final class SQLiteStore: ChatStore {
     /// Message appends, group-committed (``AppendBatcher``).
     let appends: AppendBatcher
     private let closed = Mutex(false)
+    /// How long a statement waits for a lock held by another connection before it fails with `SQLITE_BUSY`.
+    public static let busyTimeoutSeconds = 5
 
     public init(location: DatabaseLocation, checkpointing: WALCheckpointing = .automatic) throws {
         self.location = location
         self.checkpointing = checkpointing
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(TimeInterval(Self.busyTimeoutSeconds))
         configuration.label = "oracle-chat"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -81,7 +83,9 @@ public final class SQLiteStore: ChatStore {
             }
             return DatabaseHealth(status: "healthy", latencyMs: Self.ms(since: start), schemaVersion: version)
         } catch {
-            return DatabaseHealth(status: "unhealthy", latencyMs: Self.ms(since: start), error: "\(error)")
+            // The cause in words when it is the database failing: health is unauthenticated.
+            return DatabaseHealth(status: "unhealthy", latencyMs: Self.ms(since: start),
+                                  error: DatabaseUnavailable(error)?.cause ?? "\(error)")
         }
     }
 

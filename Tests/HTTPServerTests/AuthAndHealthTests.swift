@@ -75,12 +75,23 @@ import Testing
         }
     }
 
+    /// A store closed under the server (as at shutdown): unhealthy in the status codes too, the
+    /// API answers 503, and the process still says it is alive.
     @Test func databaseFailureMakesHealthUnhealthy() async throws {
         try await withApp { client, state in
             try state.store.close()
             let health = try await client.get("/health")
+            #expect(health.status == .serviceUnavailable)
             #expect(health.json["status"] as? String == "unhealthy")
             #expect(try await client.get("/health/database").status == .serviceUnavailable)
+            let ready = try await client.get("/health/ready")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.json["status"] as? String == "unhealthy")
+            let sessions = try await client.get("/api/v1/sessions")
+            #expect(sessions.status == .serviceUnavailable)
+            #expect(sessions.errorCode == "database_unavailable")
+            #expect(sessions.errorMessage.contains("the database is closed"))
+            #expect(try await client.get("/health/live").status == .ok)
         }
     }
 }

@@ -13,14 +13,15 @@ import TestSupport
 func withApp(
     _ settings: [String: String] = [:],
     provider: any LLMProvider = OfflineProvider(),
+    logger: Logger = Logger(label: "test"),
     _ test: @escaping @Sendable (any TestClientProtocol, ServerState) async throws -> Void
 ) async throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
     let config = try await TestConfig.make(settings, in: dir)
     let store = try SQLiteStore(location: config.database)
-    let state = ServerState(config: config, store: store, provider: provider, logger: Logger(label: "test"))
-    let app = OracleApplication.make(state: state, logger: Logger(label: "test"))
+    let state = ServerState(config: config, store: store, provider: provider, logger: logger)
+    let app = OracleApplication.make(state: state, logger: logger)
     try await app.test(.router) { client in try await test(client, state) }
     try store.close()
 }
