@@ -250,7 +250,10 @@ import Testing
             #expect(other.errorCode == "too_many_connections")
             #expect(other.headers["retry-after"] == "1")
             // Past the overflow reserve (8 here) a connection is answered before it sends a byte;
-            // the 8 overflow ones wait for a request until their (short) head limit.
+            // the 8 overflow ones wait for a request until their (short) head limit. The two
+            // probes above must have been let go first.
+            let budget = server.state.connections
+            #expect(await eventually { budget.openConnections == 2 })
             let silent = try (0..<9).map { _ in try RawHTTPConnection(port: server.port) }
             var answers: [String] = []
             for connection in silent {
