@@ -72,7 +72,8 @@ public enum OracleApplication {
         }
         var app = Application(
             router: makeRouter(state: state),
-            server: OracleHTTPChannel.builder(limits: connections.clockLimits, budget: state.connections),
+            server: OracleHTTPChannel.builder(limits: connections.clockLimits(maxBodyBytes: state.config.maxBodyBytes),
+                                               budget: state.connections),
             configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "oracle-chat"),
             services: background + [DrainSignal(readiness: state.readiness)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

@@ -39,6 +39,12 @@ import Testing
              400, "bad_request"),
         Case("a Content-Length that is not a number", "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
              400, "bad_request"),
+        Case("CONNECT", "CONNECT evil.example.com:443 HTTP/1.1\r\nHost: evil.example.com:443\r\n\r\n", 405, "method_not_allowed"),
+        Case("a GET declaring a body past MAX_BODY_BYTES", "GET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\nAAAA",
+             413, "payload_too_large"),
+        Case("a 10 MB chunk extension",
+             "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "d;\(String(repeating: "a", count: 10_000_000))\r\n{\"title\":\"t\"}\r\n0\r\n\r\n", 413, "payload_too_large"),
         Case("a Content-Length past MAX_BODY_BYTES",
              "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{",
              413, "payload_too_large"),
@@ -59,6 +65,35 @@ import Testing
             }
             // And the server keeps serving.
             #expect(try await server.exchange("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status == 200)
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderBeforeTheRejectionOfALaterOne() async throws {
+        try await withLiveServer { server in
+            let live = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+            for (broken, status) in [("GET /x HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+                                     ("GET /?\(String(repeating: "a", count: 10_000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414)] {
+                let connection = try RawHTTPConnection(port: server.port)
+                try connection.send(String(repeating: live, count: 3) + broken)
+                let reply = await connection.readToEnd()
+                let statuses = reply.text.components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) }
+                #expect(statuses == [200, 200, 200, status], "\(statuses)")
+                // Only the last answer closes the connection.
+                #expect(reply.text.components(separatedBy: "Connection: close").count == 2)
+                #expect(reply.closed)
+            }
+        }
+    }
+
+    @Test func expectContinueGetsItsInterimAnswer() async throws {
+        try await withLiveServer { server in
+            let connection = try RawHTTPConnection(port: server.port)
+            try connection.send("POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: 13\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            _ = try await connection.read(until: "100 Continue\r\n\r\n")
+            try connection.send(#"{"title":"t"}"#)
+            let reply = await connection.readToEnd()
+            #expect(reply.text.contains("HTTP/1.1 201"), "\(reply.text.prefix(200))")
         }
     }
 
@@ -180,10 +215,12 @@ import Testing
             let count = 20_000
             try connection.send(String(repeating: "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", count: count))
             let budget = server.state.connections
+            #expect(await eventually { budget.openConnections == 1 }, "the server took the connection")
             #expect(await eventually(.seconds(60)) { budget.openConnections == 0 }, "the server closed the stalled connection")
             let reply = await connection.readToEnd()
             let answered = reply.text.components(separatedBy: "HTTP/1.1 200").count - 1
-            #expect(reply.closed)
+            let closed = reply.closed
+            #expect(closed)
             #expect(answered < count, "all \(count) answers were delivered: the connection never stalled")
         }
     }
@@ -263,6 +300,22 @@ import Testing
             #expect(answers.filter { $0 == "too_many_connections" }.count == 1, "\(answers)")
             #expect(answers.filter { $0 == "request_timeout" }.count == 8, "\(answers)")
             for connection in busy { connection.close() }
+        }
+    }
+
+    @Test func answeredConnectionsThatLingerDoNotHoldTheLivenessReserve() async throws {
+        try await withLiveServer(Self.settings) { server in
+            let busy = try await Self.busy(server, count: 2)
+            // Ten clients are told 503 and neither read nor close: their sockets linger unread.
+            var told: [RawHTTPConnection] = []
+            for _ in 0..<10 {
+                let connection = try RawHTTPConnection(port: server.port)
+                try connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = try await connection.read(until: "too_many_connections")
+                told.append(connection)
+            }
+            #expect(try await server.exchange("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
+            for connection in told + busy { connection.close() }
         }
     }
 }

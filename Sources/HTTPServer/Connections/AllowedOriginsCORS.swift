@@ -23,7 +23,10 @@ struct AllowedOriginsCORS<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin], origins.contains("*") || origins.contains(origin) else {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            // The answer depends on Origin (allowed ones get more headers): caches must key on it.
+            if !origins.contains("*") { response.headers[values: .vary].append("Origin") }
+            return response
         }
         return try await cors.handle(request, context: context, next: next)
     }

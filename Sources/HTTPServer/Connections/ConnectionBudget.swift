@@ -59,6 +59,35 @@ public final class ConnectionBudget: Sendable {
         counters.open.record(count)
     }
 
+    /// A connection's place in the count, given back once: when it closes, or earlier when it
+    /// lingers after its last answer (it serves no one, so it must not hold a place).
+    func slot() -> Slot { Slot(budget: self) }
+
+    final class Slot: Sendable {
+        private let budget: ConnectionBudget
+        private let held = Atomic<Bool>(true)
+        init(budget: ConnectionBudget) { self.budget = budget }
+
+        func release() {
+            if held.exchange(false, ordering: .relaxed) { budget.release() }
+        }
+    }
+
+    /// Connections lingering after their last answer, at most ``maxLingering``: each keeps a
+    /// descriptor for up to ConnectionGuard's linger limit; past the cap, one closes at once.
+    private let lingering = Atomic<Int>(0)
+    static let maxLingering = 256
+
+    func beginLinger() -> Bool {
+        if lingering.add(1, ordering: .relaxed).newValue <= Self.maxLingering { return true }
+        lingering.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func endLinger() {
+        lingering.subtract(1, ordering: .relaxed)
+    }
+
     public var openConnections: Int { open.load(ordering: .relaxed) }
 
     /// Served connections with no request in progress: the ones a newcomer may displace.
@@ -92,7 +121,7 @@ public final class ConnectionBudget: Sendable {
     /// `MAX_CONNECTIONS` lowered, when needed, so that every connection the budget admits
     /// (served plus overflow) leaves `spareDescriptors` for the database, upstream calls and
     /// policy files within the open-file limit.
-    static func fitting(configured: Int, openFileLimit: Int, spareDescriptors: Int = 128) -> Int {
+    static func fitting(configured: Int, openFileLimit: Int, spareDescriptors: Int = 128 + maxLingering) -> Int {
         let available = max(1, openFileLimit - spareDescriptors)
         var limit = min(configured, available)
         while limit > 1, limit + min(64, max(8, limit / 16)) > available { limit -= 1 }
@@ -122,7 +151,7 @@ struct ConnectionCounters: Sendable {
     private let timeouts: [String: Counter] = Dictionary(uniqueKeysWithValues: ["head", "body", "keep_alive", "write"].map {
         ($0, Counter(label: "http_connection_timeouts_total", dimensions: [("phase", $0)]))
     })
-    private let protocolErrors: [String: Counter] = Dictionary(uniqueKeysWithValues: ["request_line", "parser"].map {
+    private let protocolErrors: [String: Counter] = Dictionary(uniqueKeysWithValues: ["request_line", "parser", "body"].map {
         ($0, Counter(label: "http_protocol_errors_total", dimensions: [("kind", $0)]))
     })
 
@@ -140,5 +169,11 @@ extension OracleConfig.ConnectionSettings {
     var clockLimits: ConnectionClock.Limits {
         .init(head: .milliseconds(Int64(requestHeadTimeoutMs)), body: .milliseconds(Int64(requestBodyTimeoutMs)),
               keepAlive: .milliseconds(Int64(keepAliveTimeoutMs)), writeStall: .milliseconds(Int64(responseWriteTimeoutMs)))
+    }
+
+    func clockLimits(maxBodyBytes: Int) -> ConnectionClock.Limits {
+        var limits = clockLimits
+        limits.maxBodyBytes = maxBodyBytes
+        return limits
     }
 }

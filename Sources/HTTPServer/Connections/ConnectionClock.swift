@@ -17,6 +17,13 @@ struct ConnectionClock {
         var keepAlive: TimeAmount
         /// How long a response may wait for a client that reads nothing (kept by ConnectionGuard).
         var writeStall: TimeAmount = .seconds(30)
+        /// `MAX_BODY_BYTES`: checked against `Content-Length` and, on the wire, against what a
+        /// body sends with its framing (kept by ConnectionGuard and RequestPhaseObserver).
+        var maxBodyBytes: Int = 1 << 20
+
+        /// Bytes a body may take on the wire, chunk framing, extensions and trailers included:
+        /// generous for tiny chunks, but bounded, since NIO's parser counts none of that framing.
+        var maxBodyWireBytes: Int { maxBodyBytes * 8 + 64 * 1024 }
     }
 
     enum Phase: Equatable {

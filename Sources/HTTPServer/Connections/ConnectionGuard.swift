@@ -39,10 +39,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let budget: ConnectionBudget?
     private var registeredIdle = false
 
-    init(limits: ConnectionClock.Limits, counters: ConnectionCounters, budget: ConnectionBudget?) {
+    /// This connection's place in the budget's count.
+    private let slot: ConnectionBudget.Slot
+    private let lingerBudget: ConnectionBudget
+    /// Bytes received while the current request's body is being read.
+    private var bodyWireBytes = 0
+
+    init(limits: ConnectionClock.Limits, counters: ConnectionCounters, budget: ConnectionBudget?,
+         slot: ConnectionBudget.Slot, lingerBudget: ConnectionBudget) {
         clock = ConnectionClock(limits: limits, openedAt: .now())
         self.counters = counters
         self.budget = budget
+        self.slot = slot
+        self.lingerBudget = lingerBudget
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -99,10 +108,23 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !closing else { return }
         let buffer = unwrapInboundIn(data)
         clock.bytesReceived(at: .now())
+        if connectionIsReadingBody {
+            bodyWireBytes += buffer.readableBytes
+            if bodyWireBytes > clock.limits.maxBodyWireBytes {
+                // Chunk extensions and trailers count toward no limit of NIO's: cut the body off here.
+                counters.rejected(reason: "body")
+                closing = true
+                phases?.failBody(NIOTooManyBytesError(maxBytes: clock.limits.maxBodyBytes))
+                return
+            }
+        }
         if clock.isReadingHead, let seen = requestLineBytes {
             if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
                 requestLineBytes = nil
-                if seen + newline - buffer.readerIndex > ProtocolRejection.maxRequestLineBytes {
+                // The line's length without its line ending.
+                let carriageReturn = newline > buffer.readerIndex
+                    && buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r")
+                if seen + newline - buffer.readerIndex - (carriageReturn ? 1 : 0) > ProtocolRejection.maxRequestLineBytes {
                     return reject(ProtocolRejection.requestLineTooLong, reason: "request_line")
                 }
                 // The HTTP/1.1 codec hands on no version; HTTP/1.0 without keep-alive means one request.
@@ -137,9 +159,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Events from RequestPhaseObserver
 
+    /// The last answer is being written: no time limit may answer again; input is dropped.
+    func stopTimers() {
+        closing = true
+        timer?.cancel()
+        timer = nil
+    }
+
+    private var connectionIsReadingBody: Bool {
+        if case .readingBody = clock.phase { return true }
+        return false
+    }
+
     func headReceived() {
         clock.headReceived(at: .now())
         requestLineBytes = 0
+        bodyWireBytes = 0
         reschedule()
         updateIdleRegistration()
     }
@@ -217,6 +252,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Closing
 
+    /// Answers beneath the codec and closes, when no other answer is on its way (else just closes).
+    func rejectBeneathCodec(_ error: APIError) {
+        guard clock.unanswered == 0 else { return close() }
+        reject(error, reason: nil)
+    }
+
     /// Answers beneath the codec and closes: only while no request head has been parsed.
     private func reject(_ error: APIError, reason: String?) {
         guard let context, !closing else { return }
@@ -234,9 +275,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func lingerThenClose() {
         guard let context, !lingering else { return }
         closing = true
-        lingering = true
         timer?.cancel()
         timer = nil
+        updateIdleRegistration()
+        // Too many lingering already: close now and accept that this answer may be reset.
+        guard lingerBudget.beginLinger() else { return context.close(promise: nil) }
+        lingering = true
+        slot.release()
+        let budget = lingerBudget
+        context.channel.closeFuture.whenComplete { _ in budget.endLinger() }
         context.close(mode: .output, promise: nil)
         context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.lingerLimit) { [self] in
             self.context?.close(promise: nil)
@@ -287,9 +334,12 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     /// Set once this handler answered and closes: later input is dropped.
     private var finished = false
 
-    init(connection: ConnectionGuard, overflow: Bool) {
+    private let maxBodyBytes: Int
+
+    init(connection: ConnectionGuard, overflow: Bool, maxBodyBytes: Int) {
         self.connection = connection
         self.overflow = overflow
+        self.maxBodyBytes = maxBodyBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -305,17 +355,42 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
         guard !finished else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if overflow, !Self.isLivenessProbe(head) {
-                return answerAndClose(ProtocolRejection.tooManyConnections, context: context)
+            if head.method == .connect {
+                // NIO's encoder sends no body after a CONNECT (it would be a tunnel), so the JSON
+                // error goes beneath the codec; the connection then closes.
+                finished = true
+                return connection.rejectBeneathCodec(ProtocolRejection.connectRefused)
+            }
+            if let refusal = refusal(of: head) {
+                // Answered here, so the head never reaches a handler; if earlier pipelined
+                // requests are still being answered, the refusal waits for them.
+                if connection.hasUnansweredRequest { pendingRejection = refusal; finished = true; return }
+                return answerAndClose(refusal, context: context)
             }
             if connection.requestIsHTTP10, head.headerFields[.connection]?.lowercased() != "keep-alive" {
                 closeAfterResponse = true
             }
             connection.headReceived()
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                // The client waits for this before it sends the body (its length already passed).
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
         case .body: break
         case .end: connection.requestEnded()
         }
         context.fireChannelRead(data)
+    }
+
+    /// What is answered at once, without a handler: an overflow connection asking anything but
+    /// liveness; a URL past the request-line bound (pipelined requests escape the byte-level
+    /// check); a declared body past `MAX_BODY_BYTES`, even on a route that reads none.
+    private func refusal(of head: HTTPRequest) -> APIError? {
+        if overflow, !Self.isLivenessProbe(head) { return ProtocolRejection.tooManyConnections }
+        if (head.path?.utf8.count ?? 0) > ProtocolRejection.maxRequestLineBytes { return ProtocolRejection.requestLineTooLong }
+        if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+            return ProtocolRejection.bodyTooLarge
+        }
+        return nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -338,7 +413,7 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
         switch unwrapOutboundIn(data) {
         case .head(var head):
             // An overflow connection answers its one liveness probe and closes.
-            if closeAfterResponse || overflow || connection.draining || pendingRejection != nil
+            if closeAfterResponse || overflow || connection.draining
                 || head.headerFields[.connection]?.lowercased() == "close" {
                 closeAfterResponse = true
                 head.headerFields[.connection] = "close"
@@ -349,16 +424,19 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
         case .body:
             context.write(data, promise: promise)
         case .end:
-            let closeNow = connection.responseEnded() || closeAfterResponse || pendingRejection != nil
+            let idle = connection.responseEnded()
+            let closeNow = idle || closeAfterResponse
             closeAfterResponse = false
-            guard closeNow else { return context.write(data, promise: promise) }
-            if let pendingRejection {
-                self.pendingRejection = nil
-                context.write(data, promise: promise)
-                writeRejection(pendingRejection, context: context)
-            } else {
-                context.writeAndFlush(data, promise: closing(after: promise, context: context))
+            if closeNow {
+                // This answer said Connection: close: it is the last, a pending rejection included.
+                pendingRejection = nil
+                return context.writeAndFlush(data, promise: closing(after: promise, context: context))
             }
+            guard let pendingRejection, !connection.hasUnansweredRequest else { return context.write(data, promise: promise) }
+            // Every request read before the broken one is answered: now the rejection, and close.
+            self.pendingRejection = nil
+            context.write(data, promise: promise)
+            writeRejection(pendingRejection, context: context)
         }
     }
 
@@ -382,6 +460,7 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Writes `error` as the connection's last response, then closes.
     private func writeRejection(_ error: APIError, context: ChannelHandlerContext) {
+        connection.stopTimers()
         let body = error.jsonBody
         var fields = error.headers
         fields[.contentType] = "application/json; charset=utf-8"

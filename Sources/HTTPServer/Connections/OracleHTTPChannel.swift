@@ -35,7 +35,8 @@ struct OracleHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let admission = budget.admit()
         let budget = self.budget
-        channel.closeFuture.whenComplete { _ in budget.release() }
+        let slot = budget.slot()
+        channel.closeFuture.whenComplete { _ in slot.release() }
         return channel.eventLoop.makeCompletedFuture {
             if admission == .refused {
                 // Answered before reading a byte: no parser, no task, the descriptor back at once.
@@ -47,7 +48,7 @@ struct OracleHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             // An overflow connection gets one short chance to ask for /health/live.
             if admission == .overflow { limits.head = min(limits.head, .seconds(2)) }
             let connection = ConnectionGuard(limits: limits, counters: budget.counters,
-                                             budget: admission == .served ? budget : nil)
+                                             budget: admission == .served ? budget : nil, slot: slot, lingerBudget: budget)
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(connection)
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
@@ -61,7 +62,8 @@ struct OracleHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: decoderLimits)
             try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try sync.addHandler(RequestPhaseObserver(connection: connection, overflow: admission == .overflow))
+            try sync.addHandler(RequestPhaseObserver(connection: connection, overflow: admission == .overflow,
+                                                     maxBodyBytes: limits.maxBodyBytes))
             let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                 wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
             return Value(channel: channel, http: http, admission: admission)

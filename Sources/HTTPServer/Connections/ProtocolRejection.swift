@@ -25,6 +25,10 @@ enum ProtocolRejection {
     static let requestLineTooLong = APIError(
         .uriTooLong, code: "uri_too_long",
         message: "the request line is longer than \(maxRequestLineBytes) bytes")
+    static let bodyTooLarge = APIError(
+        .contentTooLarge, code: "payload_too_large", message: "request body is larger than MAX_BODY_BYTES")
+    static let connectRefused = APIError(
+        .methodNotAllowed, code: "method_not_allowed", message: "CONNECT is not supported: this is not a proxy")
     static let tooManyConnections = APIError(
         .serviceUnavailable, code: "too_many_connections",
         message: "the server has MAX_CONNECTIONS connections open; retry shortly",
