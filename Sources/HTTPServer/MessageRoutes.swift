@@ -15,8 +15,9 @@ struct MessageRoutes {
 
     func history(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let id = try context.sessionID()
-        guard try await state.store.session(id: id, tenant: context.tenant) != nil else { throw APIError.notFound("session") }
-        let messages = try await state.store.messages(sessionID: id, tenant: context.tenant, last: nil)
+        guard let messages = try await state.chat.history(sessionID: id, tenant: context.tenant) else {
+            throw APIError.notFound("session")
+        }
         return try JSONResponse.make(MessageListBody(sessionId: id, messages: messages.map(MessageBody.init)))
     }
 
@@ -26,17 +27,13 @@ struct MessageRoutes {
         let content = try body.string("content", maxLength: state.config.maxMessageLength)
         let wantsStream = try body.optionalBool("stream")
             ?? (request.headers[.accept]?.contains("text/event-stream") ?? false)
-        // send_message for /api/v1/monitoring: a fallback reply counts as failed; streams count when they end.
-        let started = ContinuousClock.now
         if wantsStream {
-            return try await stream(sessionID: id, tenant: context.tenant, content: content, started: started)
+            return try await stream(sessionID: id, tenant: context.tenant, content: content)
         }
         do {
             let exchange = try await state.chat.send(sessionID: id, tenant: context.tenant, content: content)
-            state.operationStats.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: context.tenant)
             return Self.replyBody(exchange, offline: state.provider.descriptor.isOffline).response()
         } catch {
-            state.operationStats.record(.sendMessage, since: started, error: error, tenant: context.tenant)
             guard case ChatError.upstreamFailed(let userMessageID, let reason) = error else { throw error }
             throw APIError(.badGateway, code: "upstream_failed",
                            message: "the AI provider gave no reply; your message was saved: \(reason)",
@@ -44,15 +41,8 @@ struct MessageRoutes {
         }
     }
 
-    func stream(sessionID: String, tenant: String, content: String, started: ContinuousClock.Instant) async throws -> Response {
-        let stats = state.operationStats
-        let chat: ChatStream
-        do {
-            chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
-        } catch {
-            stats.record(.sendMessage, since: started, error: error, tenant: tenant)
-            throw error
-        }
+    func stream(sessionID: String, tenant: String, content: String) async throws -> Response {
+        let chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
         let offline = state.provider.descriptor.isOffline
         let body = ResponseBody { writer in
             do {
@@ -61,12 +51,10 @@ struct MessageRoutes {
                     case .delta(let text):
                         try await writer.write(SSE.event("delta", ["type": .string("delta"), "text": .string(text)]))
                     case .done(let exchange):
-                        stats.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: tenant)
                         try await writer.write(SSE.event("done", json: Data(Self.replyBody(exchange, offline: offline).json())))
                     }
                 }
             } catch let error as ChatError {
-                stats.record(.sendMessage, since: started, failed: true, tenant: tenant)
                 // The stream ended early on the provider's side: tell the client, then close.
                 var fields: [String: JSONValue] = [
                     "type": .string("error"),

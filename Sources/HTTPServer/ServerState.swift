@@ -26,8 +26,8 @@ public final class ServerState: Sendable {
     public let live: LiveSettings
     /// Sets and clears runtime overrides (admin API, incident escalation).
     public let overrides: OverrideService
-    /// The persistent-session cache (rollout-gated by `rollout.lua`).
-    public let sessionCache: SessionCache
+    /// The persistent-session cache (rollout-gated by `rollout.lua`), owned by the chat service.
+    public var sessionCache: SessionCache { chat.cache }
     /// User-visible operations (send, create, recover) over `METRICS_WINDOW_SECONDS`, for
     /// `/api/v1/monitoring/*` and the incident monitor.
     public let operationStats: OperationStats
@@ -50,10 +50,9 @@ public final class ServerState: Sendable {
         self.live = live
         connections = ConnectionBudget(limit: config.connections.effectiveMaxConnections)
         self.overrides = OverrideService(store: store, live: live, logger: logger)
-        self.sessionCache = SessionCache(
-            live: live, rollout: RolloutGate(policies: policies, live: live), store: store, logger: logger, clock: sessionClock)
         self.chat = ChatService(
-            store: store, provider: provider, systemPrompt: config.llm.systemPrompt, cache: sessionCache, logger: logger)
+            store: store, provider: provider, systemPrompt: config.llm.systemPrompt, live: live, policies: policies,
+            operations: operationStats, logger: logger, clock: sessionClock)
     }
 
     public var provider: any LLMProvider { chat.provider }

@@ -17,22 +17,14 @@ struct SessionRoutes {
     func create(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
         let title = try body.string("title", maxLength: state.config.maxTitleLength)
-        let started = ContinuousClock.now
-        let session: StoredSession
-        do {
-            session = try await state.store.createSession(tenant: context.tenant, title: title)
-        } catch {
-            state.operationStats.record(.createSession, since: started, error: error, tenant: context.tenant)
-            throw error
-        }
-        state.operationStats.record(.createSession, since: started, failed: false, tenant: context.tenant)
+        let session = try await state.chat.createSession(tenant: context.tenant, title: title)
         return try JSONResponse.make(SessionBody(session), status: .created)
     }
 
     func list(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let limit = try request.queryInt("limit", default: 20, range: 1...100)
         let offset = try request.queryInt("offset", default: 0, range: 0...Int(Int32.max))
-        let page = try await state.store.listSessions(tenant: context.tenant, limit: limit, offset: offset)
+        let page = try await state.chat.listSessions(tenant: context.tenant, limit: limit, offset: offset)
         return try JSONResponse.make(SessionListBody(
             sessions: page.sessions.map(SessionBody.init), total: page.total, limit: limit, offset: offset,
             hasMore: offset + page.sessions.count < page.total))
@@ -40,15 +32,13 @@ struct SessionRoutes {
 
     func show(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let id = try context.sessionID()
-        guard let session = try await state.store.session(id: id, tenant: context.tenant) else { throw APIError.notFound("session") }
+        guard let session = try await state.chat.session(id: id, tenant: context.tenant) else { throw APIError.notFound("session") }
         return try JSONResponse.make(SessionBody(session))
     }
 
     func delete(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let id = try context.sessionID()
-        guard try await state.store.deleteSession(id: id, tenant: context.tenant) else { throw APIError.notFound("session") }
-        // A deleted session's cached context must not outlive it.
-        _ = state.sessionCache.invalidate(id, reason: .manual)
+        guard try await state.chat.deleteSession(id: id, tenant: context.tenant) else { throw APIError.notFound("session") }
         return Response(status: .noContent)
     }
 }

@@ -19,7 +19,7 @@ extension ChatService {
     /// (stateless). Throws ``ChatError/sessionNotFound`` before anything is sent upstream when
     /// the session does not exist for this tenant; a hit proves it does, so it reads nothing.
     func contextPlan(sessionID: String, tenant: String, content: String) async throws -> ContextPlan {
-        let live = cache.live.sessions
+        let live = self.live.sessions
         let limits = live.contextLimits
         let question = ChatTurn(role: .user, content: content)
         let plan = { (path: ContextPlan.Path, history: [ChatTurn]) -> ContextPlan in
@@ -27,7 +27,7 @@ extension ChatService {
             return ContextPlan(sessionID: sessionID, tenant: tenant, path: path, history: turns, limits: limits,
                                request: CompletionRequest(messages: self.context(turns)))
         }
-        guard await cache.rollout.isEnabled(sessionID: sessionID, tenant: tenant) else {
+        guard await rollout.isEnabled(sessionID: sessionID, tenant: tenant) else {
             // Outside the rollout (now): whatever was cached for it may go stale.
             cache.invalidate(sessionID)
             let history = try await storedHistory(sessionID: sessionID, tenant: tenant, limits: limits)

@@ -7,7 +7,9 @@ extension ChatService {
     /// is stored when the stream completes; if the consumer goes away first, the transfer is
     /// cancelled and the partial reply is stored as `incomplete`. The session stays locked
     /// until the stream ends, so a second message waits for this reply.
+    /// Counted as `send_message` when the stream ends: failed when it ends early or with a fallback.
     public func stream(sessionID: String, tenant: String, content: String) async throws -> ChatStream {
+        let started = ContinuousClock.now
         await locks.acquire(sessionID)
         let prepared: (StoredMessage, ContextPlan)
         do {
@@ -15,12 +17,15 @@ extension ChatService {
             prepared = (try await append([NewMessage(role: .user, content: content)], plan)[0], plan)
         } catch {
             locks.release(sessionID)
+            operations.record(.sendMessage, since: started, error: error, tenant: tenant)
             throw error
         }
         let (userMessage, plan) = prepared
         let events = AsyncThrowingStream<ChatStreamEvent, any Error> { continuation in
             let producer = Task {
-                await self.produce(plan: plan, userMessage: userMessage, tenant: tenant, into: continuation)
+                await self.produce(plan: plan, userMessage: userMessage, tenant: tenant, into: continuation) { failed in
+                    self.operations.record(.sendMessage, since: started, failed: failed, tenant: tenant)
+                }
             }
             continuation.onTermination = { _ in producer.cancel() }
         }
@@ -29,9 +34,13 @@ extension ChatService {
 
     /// Relays the provider's stream and stores the outcome; releases the session's lock before
     /// the stream finishes, so whoever consumed it to the end finds the session free.
+    /// `count` is told, before the stream finishes (so whoever read it to the end sees it counted),
+    /// whether the exchange failed: ended early, or answered by the fallback. A stream its consumer
+    /// left is not counted: the client went away, not the service.
     private func produce(
         plan: ContextPlan, userMessage: StoredMessage, tenant: String,
-        into continuation: AsyncThrowingStream<ChatStreamEvent, any Error>.Continuation
+        into continuation: AsyncThrowingStream<ChatStreamEvent, any Error>.Continuation,
+        count: @Sendable (_ failed: Bool) -> Void
     ) async {
         var text = ""
         do {
@@ -46,6 +55,7 @@ extension ChatService {
                         sessionID: userMessage.sessionID, tenant: tenant)
                     commit(plan, reply: reply)
                     locks.release(userMessage.sessionID)
+                    count(completion.isFallback)
                     continuation.yield(.done(ChatExchange(userMessage: userMessage, reply: reply, completion: completion)))
                     continuation.finish()
                     return
@@ -73,6 +83,8 @@ extension ChatService {
                 "error": "\(error)",
             ])
             locks.release(userMessage.sessionID)
+            // Cancelled here means the consumer left (finishing below cancels it too, but later).
+            if !Task.isCancelled { count(true) }
             continuation.finish(throwing: ChatError.streamFailed(
                 userMessageID: userMessage.id, partialMessageID: saved?.id, reason: "\(error)"))
         }

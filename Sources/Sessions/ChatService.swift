@@ -1,6 +1,7 @@
 import Foundation
 import LLM
 import Logging
+import Policies
 import Storage
 
 /// Sends a user's message in a session and stores the exchange.
@@ -17,34 +18,103 @@ import Storage
 /// their context from the cache; the others rebuild it from SQLite. Both send the same turns
 /// (``ContextWindow``), so replies do not depend on the path.
 ///
+/// It owns the whole session lifecycle: creating and deleting sessions (a deleted session's
+/// cached context goes with it), the per-session locks, the rollout gate, the cache, and the
+/// user-visible operation counts (`create_session`, `send_message`) the monitoring reads.
+///
 /// ```swift
-/// let chat = ChatService(store: store, provider: OfflineProvider(), systemPrompt: "", cache: cache)
-/// let exchange = try await chat.send(sessionID: id, tenant: "default", content: "hello")
+/// let chat = ChatService(store: store, provider: OfflineProvider(), systemPrompt: "", live: live, policies: host)
+/// let session = try await chat.createSession(tenant: "default", title: "hello")
+/// let exchange = try await chat.send(sessionID: session.id, tenant: "default", content: "hello")
 /// print(exchange.reply.content)
 /// ```
 public final class ChatService: Sendable {
     public let store: any ChatStore
     public let provider: any LLMProvider
-    /// Decides, per session, between the cached and the stateless path; its live settings give
-    /// the context limits at each message.
+    /// Session settings in force: configuration plus runtime overrides; read at each message.
+    public let live: LiveSettings
+    /// Per session, the cached or the stateless path (`rollout.lua`).
+    public let rollout: RolloutGate
+    /// Contexts of the sessions the rollout enables.
     public let cache: SessionCache
+    /// User-visible operations over `METRICS_WINDOW_SECONDS`, for monitoring and incidents.
+    public let operations: OperationStats
     /// Optional system instruction put before the history.
     let systemPrompt: String
-    let locks: SessionLocks
+    /// One message at a time per session; the cache's recovery and warming take them too.
+    let locks = SessionLocks()
     let logger: Logger
 
-    public init(store: any ChatStore, provider: any LLMProvider, systemPrompt: String, cache: SessionCache,
-                logger: Logger = Logger(label: "oracle.chat")) {
+    public init(store: any ChatStore, provider: any LLMProvider, systemPrompt: String, live: LiveSettings,
+                policies: PolicyHost?, operations: OperationStats = OperationStats(),
+                logger: Logger = Logger(label: "oracle.chat"),
+                clock: @escaping @Sendable () -> Double = SessionCache.uptime) {
         self.store = store
         self.provider = provider
         self.systemPrompt = systemPrompt
-        self.cache = cache
-        self.locks = cache.locks
+        self.live = live
+        self.rollout = RolloutGate(policies: policies, live: live)
+        self.operations = operations
         self.logger = logger
+        self.cache = SessionCache(live: live, rollout: rollout, locks: locks, store: store, logger: logger, clock: clock)
     }
 
+    /// Sessions whose lock is held now (a message or a stream in progress).
+    public var busySessions: Int { locks.heldCount }
+
+    // MARK: Sessions
+
+    public func createSession(tenant: String, title: String) async throws -> StoredSession {
+        let started = ContinuousClock.now
+        do {
+            let session = try await store.createSession(tenant: tenant, title: title)
+            operations.record(.createSession, since: started, failed: false, tenant: tenant)
+            return session
+        } catch {
+            operations.record(.createSession, since: started, error: error, tenant: tenant)
+            throw error
+        }
+    }
+
+    public func session(id: String, tenant: String) async throws -> StoredSession? {
+        try await store.session(id: id, tenant: tenant)
+    }
+
+    public func listSessions(tenant: String, limit: Int, offset: Int) async throws -> SessionPage {
+        try await store.listSessions(tenant: tenant, limit: limit, offset: offset)
+    }
+
+    /// The history in order, or nil when the session does not exist (for this tenant).
+    public func history(sessionID: String, tenant: String) async throws -> [StoredMessage]? {
+        guard try await store.session(id: sessionID, tenant: tenant) != nil else { return nil }
+        return try await store.messages(sessionID: sessionID, tenant: tenant, last: nil)
+    }
+
+    /// Deletes the session and its messages; false when there was none. Its cached context must
+    /// not outlive it.
+    public func deleteSession(id: String, tenant: String) async throws -> Bool {
+        guard try await store.deleteSession(id: id, tenant: tenant) else { return false }
+        _ = cache.invalidate(id, reason: .manual)
+        return true
+    }
+
+    // MARK: Messages
+
     /// Asks the provider, then stores the user's message and the reply together and returns them.
+    /// Counted as `send_message`, failed when the reply is a fallback or none came.
     public func send(sessionID: String, tenant: String, content: String) async throws -> ChatExchange {
+        let started = ContinuousClock.now
+        do {
+            let exchange = try await exchange(sessionID: sessionID, tenant: tenant, content: content)
+            operations.record(.sendMessage, since: started, failed: exchange.completion.isFallback, tenant: tenant)
+            return exchange
+        } catch {
+            operations.record(.sendMessage, since: started, error: error, tenant: tenant)
+            throw error
+        }
+    }
+
+    private func exchange(sessionID: String, tenant: String, content: String) async throws -> ChatExchange {
         let arrived = Date()
         return try await locks.withLock(sessionID) {
             let plan = try await contextPlan(sessionID: sessionID, tenant: tenant, content: content)

@@ -14,15 +14,17 @@ import Synchronization
 /// `MAX_PERSISTENT_SESSIONS` (least recently used go first) and cleaned by ``SessionCleanupService``.
 ///
 /// ```swift
-/// let cache = SessionCache(live: live, rollout: RolloutGate(policies: host, live: live), store: store)
-/// let chat = ChatService(store: store, provider: provider, systemPrompt: "", cache: cache)
+/// let chat = ChatService(store: store, provider: provider, systemPrompt: "", live: live, policies: host)
+/// chat.cache.count
 /// print(cache.stats.hitRatio)
 /// ```
 public final class SessionCache: Sendable {
     public let live: LiveSettings
     public let rollout: RolloutGate
     /// Serialises the messages of each session (both paths, streams until they end).
-    public let locks = SessionLocks()
+    /// The chat service's per-session locks: recovery and warming take them too, so they never
+    /// race a message.
+    let locks: SessionLocks
     let store: any ChatStore
     let logger: Logger
     /// Monotonic seconds; injectable so tests can age entries.
@@ -35,10 +37,12 @@ public final class SessionCache: Sendable {
         var stats = SessionCacheStats.zero
     }
 
-    public init(live: LiveSettings, rollout: RolloutGate, store: any ChatStore,
-                logger: Logger = Logger(label: "oracle.sessions"), clock: @escaping @Sendable () -> Double = SessionCache.uptime) {
+    /// Built by ``ChatService``, which owns the settings, the rollout gate and the locks it shares.
+    init(live: LiveSettings, rollout: RolloutGate, locks: SessionLocks, store: any ChatStore,
+         logger: Logger = Logger(label: "oracle.sessions"), clock: @escaping @Sendable () -> Double = SessionCache.uptime) {
         self.live = live
         self.rollout = rollout
+        self.locks = locks
         self.store = store
         self.logger = logger
         self.clock = clock

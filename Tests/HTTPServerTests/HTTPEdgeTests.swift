@@ -268,7 +268,7 @@ import Testing
         try await withLiveServer(Self.settings) { server in
             let oldest = try await Self.held(server)
             let newer = try await Self.held(server)
-            let response = try await server.exchange("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await server.exchange("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(response.status == 200)
             #expect(await oldest.readToEnd().closed, "the longest-idle connection was closed for the newcomer")
             try newer.send("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -33,7 +33,8 @@ final class RawHTTPConnection: @unchecked Sendable {
             }
             if socketFD >= 0, connect(socketFD, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 {
                 fd = socketFD
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                // A guard against a hang, not a time limit under test: generous for a loaded machine.
+                var timeout = timeval(tv_sec: 60, tv_usec: 0)
                 setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 return
             }
@@ -75,7 +76,7 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
     }
 
-    /// Reads until the server closes the connection (or 10 s pass without a byte, the socket's
+    /// Reads until the server closes the connection (or 60 s pass without a byte, the socket's
     /// receive limit, which a test then sees as `closed == false`).
     func readToEnd() async -> (text: String, closed: Bool) {
         let fd = self.fd

@@ -34,6 +34,6 @@ import Testing
         if rollout == "100" {
             #expect(f.cache.cachedTurns(id) == (try await f.rebuilt(id)))
         }
-        #expect(f.cache.locks.heldCount == 0)
+        #expect(f.chat.busySessions == 0)
     }
 }

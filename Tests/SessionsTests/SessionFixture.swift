@@ -129,10 +129,10 @@ struct SessionFixture {
         let live = LiveSettings(config: config)
         let clock = ManualClock()
         let faulty = FaultyStore(store)
-        let cache = SessionCache(live: live, rollout: RolloutGate(policies: policies, live: live), store: faulty,
-                                 logger: Logger(label: "test"), clock: clock.read)
         let provider = ScriptedProvider()
-        let chat = ChatService(store: faulty, provider: provider, systemPrompt: systemPrompt, cache: cache, logger: Logger(label: "test"))
+        let chat = ChatService(store: faulty, provider: provider, systemPrompt: systemPrompt, live: live, policies: policies,
+                               logger: Logger(label: "test"), clock: clock.read)
+        let cache = chat.cache
         return SessionFixture(
             dir: dir, store: store, faulty: faulty, live: live,
             overrides: OverrideService(store: store, live: live, logger: Logger(label: "test")), policies: policies,

@@ -52,9 +52,9 @@ func makePath(_ name: String, rollout: Int, capacity: Int = 500) async throws ->
     let config = try await makeConfig(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "\(rollout)",
                                        "MAX_RECOVERY_HISTORY_MESSAGES": "\(historyMessages)", "MAX_PERSISTENT_SESSIONS": "\(capacity)"])
     let live = LiveSettings(config: config)
-    let cache = SessionCache(live: live, rollout: RolloutGate(policies: policies, live: live), store: counting)
     let provider = TimedProvider(clock: counting.clock)
-    return Path(name: name, chat: ChatService(store: counting, provider: provider, systemPrompt: "", cache: cache), cache: cache)
+    let chat = ChatService(store: counting, provider: provider, systemPrompt: "", live: live, policies: policies)
+    return Path(name: name, chat: chat, cache: chat.cache)
 }
 
 /// A session with `historyMessages` stored messages, written straight to the store.
