@@ -41,21 +41,21 @@ struct MessageRoutes {
         }
     }
 
+    /// `event: delta` per piece, then `event: done` with the JSON reply, or `event: error` when
+    /// the provider's stream ends early.
     func stream(sessionID: String, tenant: String, content: String) async throws -> Response {
         let chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
         let offline = state.provider.descriptor.isOffline
-        let body = ResponseBody { writer in
-            do {
-                for try await event in chat.events {
-                    switch event {
-                    case .delta(let text):
-                        try await writer.write(SSE.event("delta", ["type": .string("delta"), "text": .string(text)]))
-                    case .done(let exchange):
-                        try await writer.write(SSE.event("done", json: Data(Self.replyBody(exchange, offline: offline).json())))
-                    }
+        return ServerSentEvents.response(ending: nil) { writer in
+            await ServerSentEvents.relay(chat.events, to: &writer, frame: { event in
+                switch event {
+                case .delta(let text):
+                    ServerSentEvents.frame(event: "delta", JSONValue.object(["type": .string("delta"), "text": .string(text)]))
+                case .done(let exchange):
+                    ServerSentEvents.frame(event: "done", json: Data(Self.replyBody(exchange, offline: offline).json()))
                 }
-            } catch let error as ChatError {
-                // The stream ended early on the provider's side: tell the client, then close.
+            }, failure: { error in
+                guard let error = error as? ChatError else { return nil }
                 var fields: [String: JSONValue] = [
                     "type": .string("error"),
                     "error": .object(["code": .string("upstream_failed"), "message": .string(error.description)]),
@@ -64,14 +64,9 @@ struct MessageRoutes {
                     fields["user_message_id"] = .string(userID)
                     if let partialID { fields["partial_message_id"] = .string(partialID) }
                 }
-                try? await writer.write(SSE.event("error", fields))
-            }
-            try await writer.finish(nil)
+                return ServerSentEvents.frame(event: "error", JSONValue.object(fields))
+            })
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
-            body: body)
     }
 
     static func replyBody(_ exchange: ChatExchange, offline: Bool) -> ReplyBody {
@@ -82,21 +77,5 @@ struct MessageRoutes {
             provider: exchange.completion.provider, model: exchange.completion.model,
             offline: offline, fallback: exchange.completion.isFallback,
             userMessage: MessageBody(exchange.userMessage), reply: reply)
-    }
-}
-
-/// Server-Sent Events framing.
-enum SSE {
-    static func event(_ name: String, _ fields: [String: JSONValue]) -> ByteBuffer {
-        let data = (try? JSONResponse.encoder.encode(JSONValue.object(fields))) ?? Data("{}".utf8)
-        return event(name, json: data)
-    }
-
-    static func event(_ name: String, json: Data) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeString("event: \(name)\ndata: ")
-        buffer.writeBytes(json)
-        buffer.writeString("\n\n")
-        return buffer
     }
 }

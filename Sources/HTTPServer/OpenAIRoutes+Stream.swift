@@ -15,61 +15,45 @@ extension OpenAIRoutes {
         let events = state.provider.stream(chat.completionRequest)
         let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
                                        offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
-        return Self.eventStream { writer in
+        return ServerSentEvents.response(ending: Self.done) { writer in
             var first = true
-            do {
-                for try await chunk in events {
-                    switch chunk {
-                    case .delta(let text):
-                        try await writer.write(frames.delta(text, first: first))
-                        first = false
-                    case .done(let completion):
-                        try await writer.write(frames.finish(completion, exchange: nil))
-                    }
+            await ServerSentEvents.relay(events, to: &writer, frame: { chunk in
+                switch chunk {
+                case .delta(let text):
+                    defer { first = false }
+                    return frames.delta(text, first: first)
+                case .done(let completion):
+                    return frames.finish(completion, exchange: nil)
                 }
-            } catch {
-                try? await writer.write(frames.error(message: "\(error)", extra: [:]))
-            }
+            }, failure: { error in frames.error(message: "\(error)", extra: [:]) })
         }
     }
 
     func streamSession(_ stream: ChatStream, chat: OpenAIChatRequest, call: OpenAICallIdentity) -> Response {
         let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
                                        offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
-        return Self.eventStream { writer in
+        return ServerSentEvents.response(ending: Self.done) { writer in
             var first = true
-            do {
-                for try await event in stream.events {
-                    switch event {
-                    case .delta(let text):
-                        try await writer.write(frames.delta(text, first: first))
-                        first = false
-                    case .done(let exchange):
-                        try await writer.write(frames.finish(exchange.completion, exchange: exchange))
-                    }
+            await ServerSentEvents.relay(stream.events, to: &writer, frame: { event in
+                switch event {
+                case .delta(let text):
+                    defer { first = false }
+                    return frames.delta(text, first: first)
+                case .done(let exchange):
+                    return frames.finish(exchange.completion, exchange: exchange)
                 }
-            } catch {
+            }, failure: { error in
                 var extra = ["user_message_id": stream.userMessage.id]
                 if let failure = error as? ChatError, case .streamFailed(_, let partialID?, _) = failure {
                     extra["partial_message_id"] = partialID
                 }
-                try? await writer.write(frames.error(message: "\(error)", extra: extra))
-            }
+                return frames.error(message: "\(error)", extra: extra)
+            })
         }
     }
 
-    /// Runs `relay`, then always ends with `[DONE]`, so no client is left waiting.
-    static func eventStream(_ relay: @escaping @Sendable (inout any ResponseBodyWriter) async -> Void) -> Response {
-        let body = ResponseBody { writer in
-            await relay(&writer)
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
-            body: body)
-    }
+    /// The stream's last line, whatever happened before it.
+    static let done = ByteBuffer(string: "data: [DONE]\n\n")
 }
 
 /// Encodes the `data:` lines of one streamed call.
@@ -101,8 +85,7 @@ struct OpenAIChunkFrames: Sendable {
         fields["message"] = .string(message)
         fields["type"] = .string("server_error")
         fields["code"] = .string("upstream_failed")
-        let data = (try? JSONResponse.encoder.encode(JSONValue.object(["error": .object(fields)]))) ?? Data("{}".utf8)
-        return frame(data)
+        return ServerSentEvents.frame(JSONValue.object(["error": .object(fields)]))
     }
 
     private func chunk(_ choices: [OpenAIChatChunk.Choice]) -> OpenAIChatChunk {
@@ -110,14 +93,6 @@ struct OpenAIChunkFrames: Sendable {
     }
 
     private func frame(_ chunk: OpenAIChatChunk) -> ByteBuffer {
-        frame((try? JSONResponse.encoder.encode(chunk)) ?? Data("{}".utf8))
-    }
-
-    private func frame(_ json: Data) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeString("data: ")
-        buffer.writeBytes(json)
-        buffer.writeString("\n\n")
-        return buffer
+        ServerSentEvents.frame(chunk)
     }
 }
