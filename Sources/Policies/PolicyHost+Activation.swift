@@ -94,7 +94,7 @@ extension PolicyHost {
         if let digest { alreadyPassed = await passes.contains(digest) }
         // Compiling and running the policy's tests is CPU work (tens of milliseconds): do it on a
         // dispatch thread, so the cooperative pool keeps serving requests meanwhile.
-        let failure: PolicyFailure? = await Self.offload { [alreadyPassed] in
+        let work: @Sendable () async -> PolicyFailure? = { [alreadyPassed] in await Self.offload {
             if let failure = PolicyProgram.check(candidate, limits: limits) { return failure }
             guard !alreadyPassed, case .file(let text) = toRun else { return nil }
             let report: PolicyTestReport
@@ -109,6 +109,12 @@ extension PolicyHost {
                 stage: .tests,
                 message: "test \(first.name) failed: \(first.message ?? "")",
                 location: first.location, hash: candidate.hash)
+        } }
+        let failure: PolicyFailure?
+        if let digest, !alreadyPassed {
+            failure = await PolicyTestPasses.coalescing(digest, work)
+        } else {
+            failure = await work()
         }
         if failure == nil, !alreadyPassed, let digest { await passes.record(digest, policy: candidate.kind) }
         return failure.map { .failure($0) } ?? .success(toRun)

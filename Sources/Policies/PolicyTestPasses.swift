@@ -51,6 +51,28 @@ struct PolicyTestPasses: Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Runs of the tests in flight in this process, by digest.
+    private static let inFlight = Mutex<[String: Task<PolicyFailure?, Never>]>([:])
+
+    /// Runs `verify`, unless the same inputs are being verified already: then their outcome is
+    /// awaited, and if it passed, so has this. (Apps started side by side — the test suite, a
+    /// fleet of test apps — would otherwise run the same tests at once, each slower for it.) A
+    /// failure is not shared: the caller runs its own, for a message about its own files.
+    static func coalescing(_ digest: String, _ verify: @escaping @Sendable () async -> PolicyFailure?) async -> PolicyFailure? {
+        let (run, mine) = inFlight.withLock { runs -> (Task<PolicyFailure?, Never>, Bool) in
+            if let running = runs[digest] { return (running, false) }
+            let run = Task { await verify() }
+            runs[digest] = run
+            return (run, true)
+        }
+        let outcome = await run.value
+        if mine {
+            _ = inFlight.withLock { $0.removeValue(forKey: digest) }
+            return outcome
+        }
+        return outcome == nil ? nil : await verify()
+    }
+
     func contains(_ digest: String) async -> Bool {
         if Self.seen.withLock({ $0.contains(digest) }) { return true }
         guard let store, (try? await store.hasPolicyTestPass(digest: digest)) == true else { return false }
