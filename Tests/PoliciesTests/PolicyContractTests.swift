@@ -3,9 +3,16 @@ import LuaRuntime
 @testable import Policies
 import Testing
 
-/// Each policy's contract is declared once, in Swift: the tables the policies receive and the
-/// results the host accepts come from that declaration.
+/// Each policy's contract is declared once, in Swift: the tables the policies receive, the results
+/// the host accepts and the docs' field lists all come from that declaration.
 @Suite struct PolicyContractTests {
+    @Test(arguments: PolicyKind.allCases)
+    func theDocsShowTheDeclaredContract(kind: PolicyKind) throws {
+        let docs = try String(contentsOf: PolicyHostFixture.repositoryRoot.appendingPathComponent("docs/policies.md"), encoding: .utf8)
+        #expect(docs.contains(kind.contractMarkdown), "regenerate with scripts/regen-docs.sh")
+        #expect(FileManager.default.fileExists(atPath: PolicyHostFixture.repositoryRoot.appendingPathComponent(kind.contractFile).path))
+    }
+
     // The tables below are what the policies and their tests were written against: a field
     // renamed, moved or turned from an integer into a float (`math.type`) breaks them.
 
