@@ -30,7 +30,11 @@ extension IncidentMonitor {
             let templates = Set(decision.notify.map(\.template)).sorted().joined(separator: ", ")
             try await record(incident, "notified", "\(templates) queued for \(audience)", nil, at)
         }
-        for action in decision.actions where !incident.actionsTaken.contains(action.type) || action.type == "set_session_limits" {
+        // Every action the policy returns runs: escalation.lua alone decides which run only once
+        // per incident (from `actions_taken`), because its one exception, the memory crisis that
+        // tightens limits a second time, hangs on its own thresholds; and so what `policy test`,
+        // `eval`, `replay` and the decision log show is what the host did.
+        for action in decision.actions {
             do {
                 let line = try await actions.perform(action, incidentID: incident.id)
                 incident.actionsTaken.append(action.type)

@@ -152,7 +152,8 @@ public struct EscalationDecision: Sendable, Equatable, Codable {
         PolicyField("notify[].target", "string", "role name"),
         PolicyField("notify[].channel", PolicyField.oneOf(channels), ""),
         PolicyField("notify[].template", PolicyField.oneOf(templates), ""),
-        PolicyField("actions", "list of action tables", "see below; at most once per incident"),
+        PolicyField("actions", "list of action tables",
+                    "carried out now, every one, in order (below); what runs only once is the policy's rule"),
     ]
 
     public init(level: Int, notify: [Notification], actions: [Action]) {
