@@ -140,7 +140,7 @@ let package = Package(
             "Sessions", "Storage", "Policies", "LLM", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OperationsTests", dependencies: [
-            "Operations", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "Operations", "Policies", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -13,7 +13,8 @@
 -- notifies nobody (ticks come every 30 s).
 -- Actions (seed 000 runbooks, seed 001 Rollback Decision Matrix) run at most once per
 -- incident; actions_taken lists the types already executed. The one exception is the memory
--- crisis, which may tighten session limits a second time (see plan_actions).
+-- crisis, which may tighten session limits a second time (see plan_actions). This file alone
+-- keeps that rule: the host carries out every action returned.
 
 local PRIMARY = { "oncall", "incident-commander", "tech-lead", "ops" }
 local ENGINEERING_MANAGER = "engineering-manager"

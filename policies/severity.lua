@@ -39,10 +39,16 @@ local function percent(fraction_or_percent)
   return s
 end
 
--- 3000 -> "3000", 2999.5 -> "2999.5"
-local function millis(ms)
-  local s = string.format("%.2f", ms):gsub("%.?0+$", "")
+-- 3000 -> "3000", 2999.5 -> "2999.5", 0.10 * 100 -> "10"
+local function plain(x)
+  local s = string.format("%.2f", x):gsub("%.?0+$", "")
   return s
+end
+
+-- "error rate 31.0% > 25%": the threshold is shown from its constant, so changing a threshold
+-- changes its reason text with it
+local function reason(label, shown, unit, comparison, threshold)
+  return label .. " " .. shown .. unit .. " " .. comparison .. " " .. plain(threshold) .. unit
 end
 
 local function number_or_nil(x)
@@ -81,42 +87,42 @@ function classify(m)
   if error_rate then
     local shown = percent(error_rate * 100)
     if error_rate > ERROR_RATE_P1 then
-      add("P1", "error rate " .. shown .. "% > 25%")
+      add("P1", reason("error rate", shown, "%", ">", ERROR_RATE_P1 * 100))
     elseif error_rate >= ERROR_RATE_P2 then
-      add("P2", "error rate " .. shown .. "% >= 10%")
+      add("P2", reason("error rate", shown, "%", ">=", ERROR_RATE_P2 * 100))
     elseif error_rate >= ERROR_RATE_P3 then
-      add("P3", "error rate " .. shown .. "% >= 5%")
+      add("P3", reason("error rate", shown, "%", ">=", ERROR_RATE_P3 * 100))
     end
   end
 
   local avg = enough_traffic and number_or_nil(m.avg_response_ms)
   if avg then
     if avg > AVG_MS_P1 then
-      add("P1", "avg response " .. millis(avg) .. " ms > 10000 ms")
+      add("P1", reason("avg response", plain(avg), " ms", ">", AVG_MS_P1))
     elseif avg >= AVG_MS_P2 then
-      add("P2", "avg response " .. millis(avg) .. " ms >= 3000 ms")
+      add("P2", reason("avg response", plain(avg), " ms", ">=", AVG_MS_P2))
     elseif avg >= AVG_MS_P3 then
-      add("P3", "avg response " .. millis(avg) .. " ms >= 2000 ms")
+      add("P3", reason("avg response", plain(avg), " ms", ">=", AVG_MS_P3))
     end
   end
 
   local hit = sessions.enabled and number_or_nil(m.cache_hit_ratio)
   if hit then
     if hit < CACHE_HIT_P2 then
-      add("P2", "cache hit ratio " .. percent(hit * 100) .. "% < 30%")
+      add("P2", reason("cache hit ratio", percent(hit * 100), "%", "<", CACHE_HIT_P2 * 100))
     elseif hit < CACHE_HIT_P3 then
-      add("P3", "cache hit ratio " .. percent(hit * 100) .. "% < 50%")
+      add("P3", reason("cache hit ratio", percent(hit * 100), "%", "<", CACHE_HIT_P3 * 100))
     end
   end
 
   local memory = number_or_nil(m.memory_usage_percent)
   if memory then
     if memory > MEMORY_P1 then
-      add("P1", "memory " .. percent(memory) .. "% > 95%")
+      add("P1", reason("memory", percent(memory), "%", ">", MEMORY_P1))
     elseif memory >= MEMORY_P2 then
-      add("P2", "memory " .. percent(memory) .. "% >= 85%")
+      add("P2", reason("memory", percent(memory), "%", ">=", MEMORY_P2))
     elseif memory >= MEMORY_P3 then
-      add("P3", "memory " .. percent(memory) .. "% >= 75%")
+      add("P3", reason("memory", percent(memory), "%", ">=", MEMORY_P3))
     end
   end
 

@@ -57,7 +57,7 @@ extension ServerState {
     /// The severity policy's input for this moment, for the incident monitor:
     ///
     /// ```swift
-    /// IncidentMonitor(..., snapshot: { await state.monitoringSnapshot().luaValue })
+    /// IncidentMonitor(..., snapshot: { await state.monitoringSnapshot() })
     /// ```
     public func monitoringSnapshot() async -> MonitoringSnapshot {
         await MonitoringReadings.take(self).snapshot

@@ -122,7 +122,7 @@ extension OracleApplication {
             store: state.store, policies: policies,
             actions: ServerIncidentActions(overrides: state.overrides, cache: state.sessionCache, policies: policies),
             logger: logger,
-            snapshot: { await state.monitoringSnapshot().luaValue })
+            snapshot: { await state.monitoringSnapshot() })
         state.incidents = monitor
         let notifier = Notifier(
             store: state.store,

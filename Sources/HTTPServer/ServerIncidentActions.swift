@@ -1,4 +1,3 @@
-import LuaRuntime
 import Operations
 import Policies
 import Sessions
@@ -38,15 +37,8 @@ struct ServerIncidentActions: IncidentActionPerformer {
         }
     }
 
-    func currentSettings() -> LuaValue {
-        let s = overrides.live.sessions
-        return [
-            "use_persistent_sessions": .bool(s.usePersistentSessions),
-            "rollout_percentage": .integer(Int64(s.rolloutPercentage)),
-            "max_persistent_sessions": .integer(Int64(s.maxSessions)),
-            "persistent_session_timeout": .integer(Int64(s.sessionTimeout)),
-            "cleanup_interval": .integer(Int64(s.cleanupInterval)),
-        ]
+    func currentSettings() -> EscalationInput.Settings {
+        EscalationInput.Settings(overrides.live.sessions)
     }
 
     static func describe(_ outcome: ActivationOutcome) -> String {

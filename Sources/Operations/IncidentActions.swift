@@ -1,4 +1,3 @@
-import LuaRuntime
 import Policies
 
 /// Carries out what `escalation.lua` asks for, through the same mechanisms an operator uses
@@ -8,7 +7,7 @@ public protocol IncidentActionPerformer: Sendable {
     /// Performs `action` for `incidentID`; returns a line for the incident's timeline.
     func perform(_ action: EscalationDecision.Action, incidentID: String) async throws -> String
     /// The live settings the escalation policy sees (`settings` in its input).
-    func currentSettings() -> LuaValue
+    func currentSettings() -> EscalationInput.Settings
 }
 
 /// Where notifications go: the `webhook` channel's URLs (`ALERT_WEBHOOK_URL`).

@@ -1,25 +1,20 @@
 import Foundation
-import LuaRuntime
 import Policies
 import Storage
 
 extension IncidentMonitor {
     /// Asks `escalation.lua` what to do for `event`, then queues its notifications and carries
     /// out its actions, recording each step in the timeline.
-    func escalate(_ incident: StoredIncident, event: String, metrics: LuaValue, at: Date) async throws {
+    func escalate(_ incident: StoredIncident, event: EscalationInput.Event, metrics: MonitoringSnapshot, at: Date) async throws {
         var incident = incident
-        let input: LuaValue = [
-            "id": .string(incident.id), "severity": .string(incident.severity), "status": .string(incident.status),
-            "event": .string(event),
-            "elapsed_seconds": .integer(Int64(max(0, at.timeIntervalSince(incident.openedAt)))),
-            "since_notified_seconds": .integer(Int64(max(0, at.timeIntervalSince(incident.lastNotifiedAt ?? incident.openedAt)))),
-            "acknowledged": .bool(incident.acknowledgedAt != nil), "level": .integer(Int64(incident.level)),
-            "reasons": .array(incident.reasons.map(LuaValue.string)), "metrics": metrics,
-            "settings": actions.currentSettings(),
-            "actions_taken": .array(incident.actionsTaken.map(LuaValue.string)),
-        ]
+        let input = EscalationInput(
+            id: incident.id, severity: incident.severity, status: incident.status, event: event,
+            elapsedSeconds: Int(max(0, at.timeIntervalSince(incident.openedAt))),
+            sinceNotifiedSeconds: Int(max(0, at.timeIntervalSince(incident.lastNotifiedAt ?? incident.openedAt))),
+            acknowledged: incident.acknowledgedAt != nil, level: incident.level, reasons: incident.reasons,
+            metrics: metrics, settings: actions.currentSettings(), actionsTaken: incident.actionsTaken)
         let decision = await policies.escalate(input).value
-        if decision.level > incident.level && event == "tick" {
+        if decision.level > incident.level && event == .tick {
             try await record(incident, "escalated", "escalated to level \(decision.level) (unacknowledged after \(Int(at.timeIntervalSince(incident.openedAt)) / 60) min)", nil, at)
         }
         incident.level = decision.level
@@ -35,7 +30,11 @@ extension IncidentMonitor {
             let templates = Set(decision.notify.map(\.template)).sorted().joined(separator: ", ")
             try await record(incident, "notified", "\(templates) queued for \(audience)", nil, at)
         }
-        for action in decision.actions where !incident.actionsTaken.contains(action.type) || action.type == "set_session_limits" {
+        // Every action the policy returns runs: escalation.lua alone decides which run only once
+        // per incident (from `actions_taken`), because its one exception, the memory crisis that
+        // tightens limits a second time, hangs on its own thresholds; and so what `policy test`,
+        // `eval`, `replay` and the decision log show is what the host did.
+        for action in decision.actions {
             do {
                 let line = try await actions.perform(action, incidentID: incident.id)
                 incident.actionsTaken.append(action.type)

@@ -4,7 +4,7 @@ import Policies
 import Storage
 
 extension IncidentMonitor {
-    func open(severity: String, reasons: [String], metrics: LuaValue, at: Date) async throws {
+    func open(severity: String, reasons: [String], metrics: MonitoringSnapshot, at: Date) async throws {
         var id = Self.incidentID(at)
         var suffix = 1
         while try await store.incident(id: id) != nil {
@@ -18,7 +18,7 @@ extension IncidentMonitor {
         logger.warning("incident opened", metadata: [
             "incident.id": "\(id)", "incident.severity": "\(severity)", "incident.reasons": "\(reasons.joined(separator: "; "))",
         ])
-        try await escalate(incident, event: "opened", metrics: metrics, at: at)
+        try await escalate(incident, event: .opened, metrics: metrics, at: at)
         await refreshGauge()
     }
 
@@ -53,7 +53,7 @@ extension IncidentMonitor {
         return true
     }
 
-    func resolve(_ incident: StoredIncident, note: String, by who: String, metrics: LuaValue, at: Date) async throws {
+    func resolve(_ incident: StoredIncident, note: String, by who: String, metrics: MonitoringSnapshot, at: Date) async throws {
         var incident = incident
         incident.status = "resolved"
         incident.resolvedAt = at
@@ -61,11 +61,11 @@ extension IncidentMonitor {
         try await store.saveIncident(incident)
         try await record(incident, "resolved", "resolved by \(who): \(note)", metrics, at)
         logger.notice("incident resolved", metadata: ["incident.id": "\(incident.id)", "incident.note": "\(note)"])
-        try await escalate(incident, event: "resolved", metrics: metrics, at: at)
+        try await escalate(incident, event: .resolved, metrics: metrics, at: at)
         await refreshGauge()
     }
 
-    func record(_ incident: StoredIncident, _ kind: String, _ message: String, _ metrics: LuaValue?, _ at: Date) async throws {
+    func record(_ incident: StoredIncident, _ kind: String, _ message: String, _ metrics: MonitoringSnapshot?, _ at: Date) async throws {
         try await store.appendIncidentEvent(incident.id, kind: kind, message: message, data: metrics.map(Self.json), at: at)
     }
 
@@ -81,7 +81,7 @@ extension IncidentMonitor {
         return String(format: "INC-%04d%02d%02d-%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 
-    static func json(_ value: LuaValue) -> String {
-        (try? LuaHelpers.jsonEncode(value)) ?? "null"
+    static func json(_ metrics: MonitoringSnapshot) -> String {
+        (try? LuaHelpers.jsonEncode(metrics.luaValue)) ?? "null"
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import LuaRuntime
 import Policies
 import ServiceLifecycle
 import Storage
@@ -29,7 +28,7 @@ public final class IncidentMonitor: Service, Sendable {
     let store: SQLiteStore
     let policies: PolicyHost
     let actions: any IncidentActionPerformer
-    let snapshot: @Sendable () async -> LuaValue
+    let snapshot: @Sendable () async -> MonitoringSnapshot
     let now: @Sendable () -> Date
     let logger: Logger
     let metrics = IncidentMetrics()
@@ -37,7 +36,7 @@ public final class IncidentMonitor: Service, Sendable {
     public init(configuration: Configuration, store: SQLiteStore, policies: PolicyHost,
                 actions: any IncidentActionPerformer, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init,
-                snapshot: @escaping @Sendable () async -> LuaValue) {
+                snapshot: @escaping @Sendable () async -> MonitoringSnapshot) {
         self.configuration = configuration
         self.store = store
         self.policies = policies
@@ -79,7 +78,7 @@ public final class IncidentMonitor: Service, Sendable {
                 incident.clearSince = nil
                 try await store.saveIncident(incident)
                 try await record(incident, "severity_changed", "severity \(from) → \(severity): \(decision.value.reasons.joined(separator: "; "))", metrics, at)
-                try await escalate(incident, event: "changed", metrics: metrics, at: at)
+                try await escalate(incident, event: .changed, metrics: metrics, at: at)
                 return
             }
             if incident.clearSince != nil {
@@ -87,19 +86,19 @@ public final class IncidentMonitor: Service, Sendable {
                 try await store.saveIncident(incident)
                 try await record(incident, "condition_returned", "condition seen again: \(decision.value.reasons.joined(separator: "; "))", metrics, at)
             }
-            try await escalate(incident, event: "tick", metrics: metrics, at: at)
+            try await escalate(incident, event: .tick, metrics: metrics, at: at)
         } else if var incident = current {
             guard let since = incident.clearSince else {
                 incident.clearSince = at
                 try await store.saveIncident(incident)
                 try await record(incident, "condition_cleared", "condition gone; resolving after \(configuration.resolveAfter) s quiet", metrics, at)
-                try await escalate(incident, event: "tick", metrics: metrics, at: at)
+                try await escalate(incident, event: .tick, metrics: metrics, at: at)
                 return
             }
             if at.timeIntervalSince(since) >= Double(configuration.resolveAfter) {
                 try await resolve(incident, note: "condition gone for \(Int(at.timeIntervalSince(since))) s", by: "monitor", metrics: metrics, at: at)
             } else {
-                try await escalate(incident, event: "tick", metrics: metrics, at: at)
+                try await escalate(incident, event: .tick, metrics: metrics, at: at)
             }
         }
     }

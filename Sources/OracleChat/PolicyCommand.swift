@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import OracleCore
 
-/// `oracle-chat policy ...`: the policy author's toolchain (test, check, eval, replay).
+/// `oracle-chat policy ...`: the policy author's toolchain (test, check, eval, replay, contract).
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Test, check, evaluate and replay the Lua policies.",
+        abstract: "Test, check, evaluate and replay the Lua policies, and print their contracts.",
         discussion: "Exit status of every subcommand: 0 ok, 1 failures or problems found, 2 usage error.",
-        subcommands: [Test.self, Check.self, Eval.self, Replay.self]
+        subcommands: [Test.self, Check.self, Eval.self, Replay.self, Contract.self]
     )
 
     /// POLICIES_DIR and LUA_DIR from the configuration (flags, environment, config file).

@@ -26,29 +26,30 @@ extension CleanupPlan: PolicyOutput {}
 extension EscalationDecision: PolicyOutput {}
 
 extension PolicyHost {
-    public func decideRollout(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<RolloutDecision> {
-        await evaluate(.rollout, input, as: RolloutDecision.self, record: record)
+    public func decideRollout(_ input: RolloutInput, record: Bool = true) async -> PolicyEvaluation<RolloutDecision> {
+        await evaluate(.rollout, input.luaValue, as: RolloutDecision.self, record: record)
     }
 
-    public func classifySeverity(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<SeverityDecision> {
-        await evaluate(.severity, input, as: SeverityDecision.self, record: record)
+    public func classifySeverity(_ snapshot: MonitoringSnapshot, record: Bool = true) async -> PolicyEvaluation<SeverityDecision> {
+        await evaluate(.severity, snapshot.luaValue, as: SeverityDecision.self, record: record)
     }
 
-    public func planCleanup(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<CleanupPlan> {
-        await evaluate(.cleanup, input, as: CleanupPlan.self, record: record)
+    public func planCleanup(_ input: CleanupInput, record: Bool = true) async -> PolicyEvaluation<CleanupPlan> {
+        await evaluate(.cleanup, input.luaValue, as: CleanupPlan.self, record: record)
     }
 
-    public func escalate(_ input: LuaValue, record: Bool = true) async -> PolicyEvaluation<EscalationDecision> {
-        await evaluate(.escalation, input, as: EscalationDecision.self, record: record)
+    public func escalate(_ input: EscalationInput, record: Bool = true) async -> PolicyEvaluation<EscalationDecision> {
+        await evaluate(.escalation, input.luaValue, as: EscalationDecision.self, record: record)
     }
 
-    /// Any policy, as raw values (the admin `evaluate` endpoint and `policy eval`).
+    /// Any policy on an input as given (the admin `evaluate` endpoint): the JSON a caller sends,
+    /// or a decision log's recorded input, need not be one the host would build.
     public func evaluateRaw(_ kind: PolicyKind, _ input: LuaValue, record: Bool = false) async -> PolicyEvaluation<LuaValue> {
         switch kind {
-        case .rollout: return Self.erase(await decideRollout(input, record: record))
-        case .severity: return Self.erase(await classifySeverity(input, record: record))
-        case .cleanup: return Self.erase(await planCleanup(input, record: record))
-        case .escalation: return Self.erase(await escalate(input, record: record))
+        case .rollout: return Self.erase(await evaluate(kind, input, as: RolloutDecision.self, record: record))
+        case .severity: return Self.erase(await evaluate(kind, input, as: SeverityDecision.self, record: record))
+        case .cleanup: return Self.erase(await evaluate(kind, input, as: CleanupPlan.self, record: record))
+        case .escalation: return Self.erase(await evaluate(kind, input, as: EscalationDecision.self, record: record))
         }
     }
 
@@ -122,13 +123,12 @@ extension PolicyHost {
             if let last = slots.withLock({ $0[kind]?.lastGoodOutput }) { return last }
             return ["reasons": .array([.string("severity policy failed: \(reason)")])]
         case .cleanup:
-            let settings = input["settings"]
-            return ["idle_ttl": .integer(settings?["timeout"]?.integerValue ?? 3600),
-                    "max_evictions": .integer(settings?["batch_size"]?.integerValue ?? 50),
+            return ["idle_ttl": .integer(CleanupInput.timeoutField.read(from: input)?.integerValue ?? 3600),
+                    "max_evictions": .integer(CleanupInput.batchSizeField.read(from: input)?.integerValue ?? 50),
                     "emergency": false, "reason": .string("safe default (policy failed: \(reason))")]
         case .escalation:
-            let event = input["event"]?.stringValue ?? "tick"
-            let level = max(1, input["level"]?.integerValue ?? 1)
+            let event = EscalationInput.eventField.read(from: input)?.stringValue ?? "tick"
+            let level = max(1, EscalationInput.levelField.read(from: input)?.integerValue ?? 1)
             let template = event == "resolved" ? "resolution" : (event == "tick" ? nil : "declaration")
             let notify: [LuaValue] = template.map {
                 [["target": "oncall", "channel": "log", "template": .string($0)]]

@@ -38,49 +38,38 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
     public var sampleInputs: [LuaValue] {
         switch self {
         case .rollout:
-            [
-                ["session_id": "sample-session", "tenant_id": "default",
-                 "settings": ["use_persistent_sessions": true, "rollout_percentage": 50], "overrides": [:]],
-                ["session_id": "sample-session", "tenant_id": "default",
-                 "settings": ["use_persistent_sessions": false, "rollout_percentage": 0], "overrides": [:]],
-            ]
+            [true, false].map { on in
+                RolloutInput(sessionID: "sample-session", tenantID: "default",
+                             settings: .init(usePersistentSessions: on, rolloutPercentage: on ? 50 : 0)).luaValue
+            }
         case .severity:
-            [
-                PolicySamples.healthyMetrics,
-                PolicySamples.failingMetrics,
-            ]
+            [PolicySamples.healthyMetrics.luaValue, PolicySamples.failingMetrics.luaValue]
         case .cleanup:
-            [
-                ["now": 1_700_000_000, "active": 10, "capacity": 500, "memory_usage_percent": 40.0,
-                 "settings": ["timeout": 3600, "batch_size": 50, "emergency_threshold": 0.95]],
-                ["now": 1_700_000_000, "active": 499, "capacity": 500, "memory_usage_percent": 96.0,
-                 "settings": ["timeout": 3600, "batch_size": 50, "emergency_threshold": 0.95]],
-            ]
+            [(10, 40.0), (499, 96.0)].map { active, memory in
+                CleanupInput(now: 1_700_000_000, active: active, capacity: 500, memoryUsagePercent: memory,
+                             settings: .init(timeout: 3600, batchSize: 50, emergencyThreshold: 0.95)).luaValue
+            }
         case .escalation:
-            ["opened", "tick", "resolved"].map { event in
-                ["id": "INC-20260101-000000", "severity": "P1", "status": event == "resolved" ? "resolved" : "open",
-                 "event": .string(event), "elapsed_seconds": 60, "since_notified_seconds": 60, "acknowledged": false,
-                 "level": event == "opened" ? 0 : 1, "reasons": ["error rate 30.0% > 25%"],
-                 "metrics": PolicySamples.failingMetrics,
-                 "settings": ["use_persistent_sessions": true, "rollout_percentage": 50, "max_persistent_sessions": 500,
-                              "persistent_session_timeout": 3600, "cleanup_interval": 300],
-                 "actions_taken": []]
+            EscalationInput.Event.allCases.filter { $0 != .changed }.map { event in
+                EscalationInput(
+                    id: "INC-20260101-000000", severity: "P1", status: event == .resolved ? "resolved" : "open", event: event,
+                    elapsedSeconds: 60, sinceNotifiedSeconds: 60, acknowledged: false, level: event == .opened ? 0 : 1,
+                    reasons: ["error rate 30.0% > 25%"], metrics: PolicySamples.failingMetrics,
+                    settings: .init(usePersistentSessions: true, rolloutPercentage: 50, maxPersistentSessions: 500,
+                                    persistentSessionTimeout: 3600, cleanupInterval: 300),
+                    actionsTaken: []).luaValue
             }
         }
     }
 }
 
 enum PolicySamples {
-    static let healthyMetrics: LuaValue = [
-        "reachable": true, "requests": 100, "error_rate": 0.0, "error_rate_per_hour": 0.0,
-        "avg_response_ms": 120.0, "p95_response_ms": 300.0, "cache_hit_ratio": 0.9, "memory_usage_percent": 40.0,
-        "database": ["status": "healthy"], "ai": ["status": "healthy"],
-        "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 0,
-    ]
-    static let failingMetrics: LuaValue = [
-        "reachable": true, "requests": 100, "error_rate": 0.3, "error_rate_per_hour": 30.0,
-        "avg_response_ms": 1200.0, "p95_response_ms": 3000.0, "cache_hit_ratio": 0.6, "memory_usage_percent": 60.0,
-        "database": ["status": "healthy"], "ai": ["status": "unavailable"],
-        "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 1,
-    ]
+    static let healthyMetrics = MonitoringSnapshot(
+        reachable: true, requests: 100, errorRate: 0.0, errorRatePerHour: 0.0, avgResponseMs: 120.0, p95ResponseMs: 300.0,
+        cacheHitRatio: 0.9, memoryUsagePercent: 40.0, database: .init(status: "healthy"), ai: .init(status: "healthy"),
+        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0)
+    static let failingMetrics = MonitoringSnapshot(
+        reachable: true, requests: 100, errorRate: 0.3, errorRatePerHour: 30.0, avgResponseMs: 1200.0, p95ResponseMs: 3000.0,
+        cacheHitRatio: 0.6, memoryUsagePercent: 60.0, database: .init(status: "healthy"), ai: .init(status: "unavailable"),
+        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 1)
 }

@@ -1,4 +1,3 @@
-import LuaRuntime
 import OracleCore
 import Policies
 import Synchronization
@@ -55,16 +54,7 @@ public final class RolloutGate: Sendable {
     /// The policy's answer, without the memo.
     public func decide(sessionID: String, tenant: String, settings: OracleConfig.SessionSettings) async -> Bool {
         guard let policies else { return false }
-        let input: LuaValue = [
-            "session_id": .string(sessionID),
-            "tenant_id": .string(tenant),
-            "settings": [
-                "use_persistent_sessions": .bool(settings.usePersistentSessions),
-                "rollout_percentage": .integer(Int64(settings.rolloutPercentage)),
-            ],
-            // Per-tenant forcing has no setting yet; the contract takes empty lists.
-            "overrides": ["force_enabled_tenants": .array([]), "force_disabled_tenants": .array([])],
-        ]
+        let input = RolloutInput(sessionID: sessionID, tenantID: tenant, settings: .init(settings))
         return await policies.decideRollout(input).value.enabled
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import LuaRuntime
 import Logging
 import Policies
 
@@ -21,17 +20,8 @@ extension SessionCache {
             return (CleanupPlan(idleTTL: settings.sessionTimeout, maxEvictions: settings.cleanupBatchSize,
                                 emergency: false, reason: "no policy host: normal plan from settings"), true)
         }
-        let input: LuaValue = [
-            "now": .integer(Int64(Date().timeIntervalSince1970)),
-            "active": .integer(Int64(count)),
-            "capacity": .integer(Int64(settings.maxSessions)),
-            "memory_usage_percent": .number(memory),
-            "settings": [
-                "timeout": .integer(Int64(settings.sessionTimeout)),
-                "batch_size": .integer(Int64(settings.cleanupBatchSize)),
-                "emergency_threshold": .number(settings.emergencyCleanupThreshold),
-            ],
-        ]
+        let input = CleanupInput(now: Int(Date().timeIntervalSince1970), active: count, capacity: settings.maxSessions,
+                                 memoryUsagePercent: memory, settings: .init(settings))
         let evaluation = await policies.planCleanup(input)
         return (evaluation.value, evaluation.isFallback)
     }

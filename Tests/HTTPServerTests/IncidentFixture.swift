@@ -2,7 +2,6 @@ import Foundation
 @testable import HTTPServer
 import LLM
 import Logging
-import LuaRuntime
 import Operations
 import OracleCore
 import Policies
@@ -22,7 +21,7 @@ final class IncidentFixture: Sendable {
     /// The clock and the metrics the monitor reads, shared with its closures.
     final class Script: Sendable {
         let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-        let metrics = Mutex<LuaValue>(IncidentFixture.healthy)
+        let metrics = Mutex(IncidentFixture.healthy)
     }
 
     static var repositoryRoot: URL {
@@ -60,7 +59,7 @@ final class IncidentFixture: Sendable {
         script.clock.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
 
-    func set(_ value: LuaValue) {
+    func set(_ value: MonitoringSnapshot) {
         script.metrics.withLock { $0 = value }
     }
 
@@ -76,21 +75,20 @@ final class IncidentFixture: Sendable {
         try? state.store.close()
     }
 
-    static let healthy: LuaValue = [
-        "reachable": true, "requests": 100, "error_rate": 0.0, "error_rate_per_hour": 0.0,
-        "avg_response_ms": 150.0, "p95_response_ms": 400.0, "cache_hit_ratio": 0.8, "memory_usage_percent": 40.0,
-        "database": ["status": "healthy"], "ai": ["status": "healthy"],
-        "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 0,
-    ]
+    static let healthy = MonitoringSnapshot(
+        reachable: true, requests: 100, errorRate: 0.0, errorRatePerHour: 0.0, avgResponseMs: 150.0, p95ResponseMs: 400.0,
+        cacheHitRatio: 0.8, memoryUsagePercent: 40.0, database: .init(status: "healthy"), ai: .init(status: "healthy"),
+        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0)
 
-    static func with(_ changes: [String: LuaValue]) -> LuaValue {
-        guard case .table(var fields) = healthy else { return healthy }
-        for (key, value) in changes { fields[key] = value }
-        return .table(fields)
+    static func errors(_ rate: Double) -> MonitoringSnapshot {
+        var snapshot = healthy
+        snapshot.errorRate = rate
+        snapshot.errorRatePerHour = rate * 1200
+        return snapshot
     }
 
     /// Error rate 30 %: P1 by the seed table.
-    static let errorSpike = with(["error_rate": 0.30, "error_rate_per_hour": 360.0])
+    static let errorSpike = errors(0.30)
     /// Error rate 12 %: P2.
-    static let elevatedErrors = with(["error_rate": 0.12, "error_rate_per_hour": 144.0])
+    static let elevatedErrors = errors(0.12)
 }

@@ -28,6 +28,36 @@ import Testing
         #expect(declarations.count == Set(declarations.map { "\($0.target)/\($0.channel)" }).count)
     }
 
+    /// escalation.lua alone decides which actions run once: the shipped one halves the rollout
+    /// once however long the slowness lasts, and a policy that asks again on every tick is obeyed.
+    @Test func thePolicyAloneDecidesWhichActionsRunOnlyOnce() async throws {
+        let f = try await IncidentFixture()   // GRADUAL_ROLLOUT_PERCENTAGE = 80
+        defer { f.close(); f.dir.remove() }
+        var slow = IncidentFixture.healthy
+        slow.avgResponseMs = 4200
+        f.set(slow)
+        try await f.tick(times: 4)
+        let incident = try #require(try await f.state.store.openIncident())
+        #expect(incident.severity == "P2")
+        #expect(incident.actionsTaken == ["set_rollout_percentage"])
+        #expect(f.state.live.sessions.rolloutPercentage == 40)
+
+        try FileManager.default.removeItem(atPath: f.dir.file("policies/tests/escalation_test.lua"))
+        try """
+            function escalate(i)
+              local halved = { type = "set_rollout_percentage", value = i.settings.rollout_percentage // 2 }
+              return { level = 1, notify = {}, actions = { halved } }
+            end
+            """.write(toFile: f.dir.file("policies/escalation.lua"), atomically: true, encoding: .utf8)
+        guard case .activated = await f.policies.reload(.escalation) else {
+            Issue.record("the repeating escalation.lua should activate")
+            return
+        }
+        try await f.tick(times: 2)
+        #expect(f.state.live.sessions.rolloutPercentage == 10)
+        #expect(try await f.state.store.openIncident()?.actionsTaken.count == 3)
+    }
+
     @Test func aWorseSeverityEscalatesTheSameIncident() async throws {
         let f = try await IncidentFixture()
         defer { f.close(); f.dir.remove() }

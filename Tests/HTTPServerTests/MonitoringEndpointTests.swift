@@ -96,7 +96,7 @@ import Testing
             let snapshot = await state.monitoringSnapshot()
             #expect(snapshot.requests == 10)
             #expect(snapshot.reachable)
-            let decision = try #require(await state.policies?.classifySeverity(snapshot.luaValue, record: false))
+            let decision = try #require(await state.policies?.classifySeverity(snapshot, record: false))
             #expect(!decision.isFallback)
             #expect(decision.value.severity == "P1")
             #expect(decision.value.reasons.contains { $0.hasPrefix("error rate 90.91% > 25%") })

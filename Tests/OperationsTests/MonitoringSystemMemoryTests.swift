@@ -1,5 +1,6 @@
 import Foundation
 @testable import Operations
+import Policies
 import TestSupport
 import Testing
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `oracle-chat policy eval` and `policy replay`.
+/// `oracle-chat policy eval`, `policy replay` and `policy contract`.
 @Suite(.serialized) struct PolicyCommandEvalTests {
     @Test func evalPrintsTheDecisionAsSortedJSON() throws {
         let result = try Policies.run(["policy", "eval", "severity",
@@ -40,6 +40,21 @@ import TestSupport
         let contract = try Policies.run(["policy", "eval", dir.file("rollout.lua"), "--input", "{}"])
         #expect(contract.status == 1)
         #expect(contract.stderr.contains("result.enabled must be a boolean"))
+    }
+
+    /// What `policy contract` prints is what docs/policies.md shows (scripts/regen-docs.sh copies it).
+    @Test func contractPrintsTheDocumentedFields() throws {
+        let docs = try String(contentsOfFile: "\(Policies.repository)/docs/policies.md", encoding: .utf8)
+        let escalation = try Policies.run(["policy", "contract", "escalation"])
+        #expect(escalation.status == 0, "\(escalation.stderr)")
+        #expect(escalation.stdout.contains("| `actions_taken` | list of string |"))
+        #expect(docs.contains(escalation.stdout))
+        let all = try Policies.run(["policy", "contract"])
+        #expect(all.stdout.contains(escalation.stdout))
+        #expect(all.stdout.contains("| `session_id` | string |"))
+        let unknown = try Policies.run(["policy", "contract", "pricing"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("unknown policy pricing"))
     }
 
     @Test func replayCountsTransitionsFromTheDecisionLog() throws {

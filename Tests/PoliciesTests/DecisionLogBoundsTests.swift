@@ -17,9 +17,8 @@ import TestSupport
         end
         """
 
-    func input(_ session: String, tenant: String = "default") -> LuaValue {
-        ["session_id": .string(session), "tenant_id": .string(tenant),
-         "settings": ["use_persistent_sessions": true, "rollout_percentage": 100], "overrides": [:]]
+    func input(_ session: String, tenant: String = "default") -> RolloutInput {
+        RolloutInput(sessionID: session, tenantID: tenant, settings: .init(usePersistentSessions: true, rolloutPercentage: 100))
     }
 
     func hostileHost(_ fixture: PolicyHostFixture, redactor: Redactor = Redactor(secrets: [])) async throws -> PolicyHost {

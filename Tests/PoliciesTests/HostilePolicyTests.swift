@@ -16,10 +16,8 @@ import TestSupport
                                      with: "function decide(ctx)\n  if #ctx.session_id == 36 then\n\(payload)\n  end\n")
     }
 
-    static let liveInput: LuaValue = [
-        "session_id": "0b3f2a10-5c1e-4d8a-9f27-3c5d6e7f8a9b", "tenant_id": "default",
-        "settings": ["use_persistent_sessions": true, "rollout_percentage": 100], "overrides": [:],
-    ]
+    static let liveInput = RolloutInput(sessionID: "0b3f2a10-5c1e-4d8a-9f27-3c5d6e7f8a9b", tenantID: "default",
+                                        settings: .init(usePersistentSessions: true, rolloutPercentage: 100))
 
     @Test(arguments: [
         #"return string.rep("", math.maxinteger)"#,
@@ -258,7 +256,7 @@ import TestSupport
             return
         }
         var bad = PolicyHostFixture.rolloutInput
-        if case .table(var fields) = bad { fields["tenant_id"] = "bad"; bad = .table(fields) }
+        bad.tenantID = "bad"
         for _ in 0..<9 { #expect(await host.decideRollout(bad).isFallback) }
         let warnings = logs.text.split(separator: "\n").filter { $0.contains("policy evaluation failed") }
         #expect(warnings.count == 4)  // failures 1, 2, 4 and 8

@@ -51,10 +51,8 @@ struct PolicyHostFixture {
         dir.remove()
     }
 
-    static let rolloutInput: LuaValue = [
-        "session_id": "session-1", "tenant_id": "default",
-        "settings": ["use_persistent_sessions": true, "rollout_percentage": 100], "overrides": [:],
-    ]
+    static let rolloutInput = RolloutInput(sessionID: "session-1", tenantID: "default",
+                                           settings: .init(usePersistentSessions: true, rolloutPercentage: 100))
 }
 
 extension PolicyHost {

@@ -138,7 +138,7 @@ import Testing
         await host.start()
         for id in ["loop", "bomb"] {
             var input = PolicyHostFixture.rolloutInput
-            if case .table(var fields) = input { fields["session_id"] = .string(id); input = .table(fields) }
+            input.sessionID = id
             let decision = await host.decideRollout(input)
             #expect(decision.isFallback, "\(id)")
             #expect(decision.value.enabled == false)
@@ -199,9 +199,9 @@ import Testing
         let host = fixture.makeHost(sampleRates: [.rollout: 0.25], redactor: Redactor(secrets: ["tenant-secret-key"]))
         await host.start()
         var input = PolicyHostFixture.rolloutInput
-        if case .table(var fields) = input { fields["tenant_id"] = "tenant-secret-key"; input = .table(fields) }
+        input.tenantID = "tenant-secret-key"
         for _ in 0..<40 { _ = await host.decideRollout(input) }
-        _ = await host.classifySeverity(["reachable": true, "requests": 0])
+        _ = await host.classifySeverity(.unreachable)
         let rollout = try await host.decisionLog.recent(policy: .rollout, limit: 100)
         #expect(rollout.count == 10)
         #expect(rollout.allSatisfy { !$0.input.contains("tenant-secret-key") && $0.input.contains("[redacted]") })

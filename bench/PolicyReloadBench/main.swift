@@ -27,8 +27,7 @@ await host.start()
 let watcher = PolicyWatcher(host: host, interval: .milliseconds(100), logger: logger)
 let watching = Task { try await watcher.run() }
 
-let input: LuaValue = ["session_id": "bench", "tenant_id": "t",
-                       "settings": ["use_persistent_sessions": true, "rollout_percentage": 50], "overrides": [:]]
+let input = RolloutInput(sessionID: "bench", tenantID: "t", settings: .init(usePersistentSessions: true, rolloutPercentage: 50))
 let original = try String(contentsOfFile: work + "/policies/rollout.lua", encoding: .utf8)
 let rounds = 20
 var latencies: [Double] = []

@@ -1,0 +1,124 @@
+import LuaRuntime
+
+// severity.lua's contract, input and result side by side: `classify(m)` takes a
+// `MonitoringSnapshot` and returns a `SeverityDecision`.
+
+/// `m` of `classify(m)`: one monitoring window, as the severity policy reads it.
+///
+/// Built from live readings by the monitoring endpoints and the incident monitor alike (see
+/// `MonitoringSnapshot(traffic:memory:...)` in Operations), so both judge the same numbers; the
+/// endpoints show it as JSON with the policy's field names.
+public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
+    public struct Component: Sendable, Equatable {
+        /// `healthy`, `degraded`, `unhealthy` (database); `healthy`, `degraded`, `unavailable`, `offline` (AI).
+        public var status: String
+        public init(status: String) { self.status = status }
+    }
+
+    public struct PersistentSessions: Sendable, Equatable {
+        public var enabled: Bool
+        public var failing: Bool
+        public init(enabled: Bool, failing: Bool) {
+            self.enabled = enabled
+            self.failing = failing
+        }
+    }
+
+    public var reachable: Bool
+    /// `send_message` operations in the window.
+    public var requests: Int
+    /// Failed over all operations in the window, 0–1.
+    public var errorRate: Double
+    public var errorRatePerHour: Double
+    public var avgResponseMs: Double
+    public var p95ResponseMs: Double
+    /// Nil when the session cache saw no traffic; the policy then skips its criteria.
+    public var cacheHitRatio: Double?
+    /// Nil when memory could not be read.
+    public var memoryUsagePercent: Double?
+    public var database: Component
+    public var ai: Component
+    public var persistentSessions: PersistentSessions
+    public var tenantsAffected: Int
+
+    public init(reachable: Bool, requests: Int, errorRate: Double, errorRatePerHour: Double, avgResponseMs: Double,
+                p95ResponseMs: Double, cacheHitRatio: Double?, memoryUsagePercent: Double?, database: Component,
+                ai: Component, persistentSessions: PersistentSessions, tenantsAffected: Int) {
+        self.reachable = reachable
+        self.requests = requests
+        self.errorRate = errorRate
+        self.errorRatePerHour = errorRatePerHour
+        self.avgResponseMs = avgResponseMs
+        self.p95ResponseMs = p95ResponseMs
+        self.cacheHitRatio = cacheHitRatio
+        self.memoryUsagePercent = memoryUsagePercent
+        self.database = database
+        self.ai = ai
+        self.persistentSessions = persistentSessions
+        self.tenantsAffected = tenantsAffected
+    }
+
+    /// What the monitor records when the server did not answer: only `reachable = false` holds.
+    public static let unreachable = MonitoringSnapshot(
+        reachable: false, requests: 0, errorRate: 0, errorRatePerHour: 0, avgResponseMs: 0, p95ResponseMs: 0,
+        cacheHitRatio: nil, memoryUsagePercent: nil, database: Component(status: "unknown"),
+        ai: Component(status: "unknown"), persistentSessions: PersistentSessions(enabled: false, failing: false),
+        tenantsAffected: 0)
+
+    public static let fields: [PolicyInputField<Self>] = [
+        .init("reachable", "bool", "health endpoint answered; only `false` counts as unreachable") { $0.reachable },
+        .init("requests", "int", "`send_message` operations in the window") { $0.requests },
+        .init("error_rate", "number 0..1", "fraction of failed operations in the window") { $0.errorRate },
+        .init("error_rate_per_hour", "number", "errors per hour (informational, not a criterion)") { $0.errorRatePerHour },
+        .init("avg_response_ms", "number", "average `send_message` duration, milliseconds") { $0.avgResponseMs },
+        .init("p95_response_ms", "number", "95th percentile, milliseconds (informational)") { $0.p95ResponseMs },
+        .init("cache_hit_ratio", "number 0..1, optional", "absent when there was no cache traffic") { $0.cacheHitRatio },
+        .init("memory_usage_percent", "number 0..100, optional", "process/system memory in use, percent; absent when it could not be read") {
+            $0.memoryUsagePercent
+        },
+        .init("database.status", PolicyField.oneOf(["healthy", "degraded", "unhealthy"]), "") { $0.database.status },
+        .init("ai.status", PolicyField.oneOf(["healthy", "degraded", "unavailable", "offline"]), "LLM provider") { $0.ai.status },
+        .init("persistent_sessions.enabled", "bool", "feature currently on") { $0.persistentSessions.enabled },
+        .init("persistent_sessions.failing", "bool", "the session layer is failing") { $0.persistentSessions.failing },
+        .init("tenants_affected", "int", "informational") { $0.tenantsAffected },
+    ]
+
+    public static let note: String? = """
+        Any numeric field may be absent (e.g. in a recorded or hand-written input); its criteria are
+        then skipped.
+        """
+
+    /// The JSON of the table `classify(m)` receives, so the endpoints show what the policy sees.
+    public func encode(to encoder: any Encoder) throws {
+        try luaValue.encode(to: encoder)
+    }
+}
+
+extension MonitoringSnapshot: LuaRepresentable {}
+
+/// The result of `classify(m)`: how bad is the current state, and why.
+public struct SeverityDecision: Sendable, Equatable, Codable {
+    public static let levels = ["P0", "P1", "P2", "P3"]
+    /// `P0`…`P3`, or nil when nothing is wrong.
+    public var severity: String?
+    public var reasons: [String]
+
+    public static let fields = [
+        PolicyField("severity", PolicyField.oneOf(levels) + ", or absent", "the worst matching level; absent = healthy"),
+        PolicyField("reasons", "list of string", "every matching criterion **of that level** (empty when healthy)"),
+    ]
+
+    public init(severity: String?, reasons: [String]) {
+        self.severity = severity
+        self.reasons = reasons
+    }
+
+    init(_ value: LuaValue) throws(PolicyContractError) {
+        let reader = try ResultReader(value)
+        severity = try reader.optionalString("severity")
+        if let severity, !Self.levels.contains(severity) {
+            throw PolicyContractError(field: "severity", rule: "must be one of P0, P1, P2, P3 or nil")
+        }
+        reasons = try reader.strings("reasons")
+    }
+}
