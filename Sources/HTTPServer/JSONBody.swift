@@ -29,6 +29,15 @@ struct JSONBody {
         self.fields = fields
     }
 
+    /// The body when there is one: nil for an empty body, else it must be a JSON object. For
+    /// routes whose body is optional (`{"by": ...}`, `{"version": ...}`, `{"reason": ...}`).
+    static func ifPresent(_ request: Request, limit: Int) async throws -> JSONBody? {
+        var request = request
+        let buffer = try await request.collectBody(limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: limit)
+    }
+
     /// A required, non-blank string of at most `maxLength` characters.
     func string(_ name: String, maxLength: Int) throws -> String {
         guard let value = fields[name], value != .null else { throw APIError.invalidField(name, "is required") }
