@@ -63,8 +63,10 @@ struct OpenAIChatRequest {
         guard !last.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.invalidField("\(field).content", "must not be empty")
         }
-        guard last.content.count <= maxLength else {
-            throw APIError.invalidField("\(field).content", "must be at most \(maxLength) characters (got \(last.content.count))")
+        // Code points, as `/api/v1` counts (`JSONBody.string`).
+        let length = last.content.unicodeScalars.count
+        guard length <= maxLength else {
+            throw APIError.invalidField("\(field).content", "must be at most \(maxLength) characters (got \(length))")
         }
         return last.content
     }

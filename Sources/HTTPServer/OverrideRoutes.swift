@@ -86,7 +86,7 @@ struct OverrideRoutes {
         let body = try await JSONBody.ifPresent(request, limit: state.config.maxBodyBytes)
         let bodyReason = try body.flatMap { $0.fields["reason"] == nil ? nil : try Self.reason($0) }
         var reason = request.uri.queryParameters.get("reason") ?? ""
-        guard reason.count <= OverrideService.maxReasonLength else {
+        guard reason.unicodeScalars.count <= OverrideService.maxReasonLength else {
             throw APIError(.badRequest, code: "invalid_query",
                            message: "query parameter 'reason' must be at most \(OverrideService.maxReasonLength) characters",
                            details: ["field": "reason"])
