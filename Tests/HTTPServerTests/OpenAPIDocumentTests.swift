@@ -2,12 +2,7 @@ import Foundation
 import HTTPServer
 import Hummingbird
 import HummingbirdTesting
-import LLM
-import Logging
-import Prometheus
-import Storage
 import Testing
-import TestSupport
 
 /// `GET /openapi.yaml` serves the document, and the document names exactly the routes the
 /// router registers: a route added without its description, or described and gone, fails here.
@@ -26,30 +21,21 @@ import TestSupport
     }
 
     @Test func theDocumentDescribesExactlyTheRegisteredRoutes() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let config = try await TestConfig.make([:], in: dir)
-        let store = try SQLiteStore(location: config.database)
-        defer { try? store.close() }
         // With a metrics registry, as `serve` has, so `/metrics` is registered too.
-        let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: Logger(label: "test"),
-                                metricsRegistry: PrometheusCollectorRegistry())
-        let router = OracleApplication.makeRouter(state: state)
-        // Hummingbird writes captures as `{id}`, the document's form; HEAD is answered wherever
-        // GET is (the document says so once), so a registered HEAD twin of a GET is not a route of its own.
-        let gets = Set(router.routes.filter { $0.method == .get }.map(\.path.description))
-        let registered = Set(router.routes
-            .filter { !($0.method == .head && gets.contains($0.path.description)) }
-            .map { "\($0.method.rawValue) \($0.path.description)" })
+        try await withMetricsApp { client, state, _ in
+            let routes = OracleApplication.makeRouter(state: state).routes
+            // Hummingbird writes captures as `{id}`, the document's form; HEAD is answered wherever
+            // GET is (the document says so once), so a registered HEAD twin of a GET is not a route of its own.
+            let gets = Set(routes.filter { $0.method == .get }.map(\.path.description))
+            let registered = Set(routes
+                .filter { !($0.method == .head && gets.contains($0.path.description)) }
+                .map { "\($0.method.rawValue) \($0.path.description)" })
+            let documented = Self.operations(inYAML: try await client.get("/openapi.yaml").text)
 
-        let served = try await Application(router: router).test(.router) { client in
-            try await client.get("/openapi.yaml").text
+            #expect(documented.count > 30, "the reader found too few operations: \(documented.sorted())")
+            #expect(registered.subtracting(documented).sorted() == [], "registered but not in openapi.yaml")
+            #expect(documented.subtracting(registered).sorted() == [], "in openapi.yaml but not registered")
         }
-        let documented = Self.operations(inYAML: served)
-
-        #expect(documented.count > 30, "the reader found too few operations: \(documented.sorted())")
-        #expect(registered.subtracting(documented).sorted() == [], "registered but not in openapi.yaml")
-        #expect(documented.subtracting(registered).sorted() == [], "in openapi.yaml but not registered")
     }
 
     @Test func theReaderFindsOperationsAndSkipsOtherKeys() {
