@@ -131,7 +131,7 @@ struct PolicyRoutes {
         guard case .table = input else {
             throw APIError(.badRequest, code: "invalid_json", message: "request body must be a JSON object (the policy's input)")
         }
-        let result = try await host.evaluateRaw(kind, input, record: false)
+        let result = try await host.evaluateRaw(kind, input)
         return try JSONResponse.make(EvaluationBody(
             policy: kind.rawValue, version: result.version, decision: result.output, fallback: result.isFallback,
             error: result.error, durationMicros: Int(result.duration.components.attoseconds / 1_000_000_000_000)

@@ -3,6 +3,7 @@ import LuaRuntime
 import OracleCore
 import Policies
 import Testing
+import TestSupport
 
 @Suite struct PolicyHostTests {
     @Test func startsWithEveryShippedPolicyActive() async throws {
@@ -219,5 +220,26 @@ import Testing
         ])
         #expect(result.output["emergency"] == false)
         #expect(try await host.decisionLog.recent(policy: nil).isEmpty)
+    }
+
+    /// An admin trying severity.lua on made-up input must not change what the incident loop
+    /// falls back on when the policy fails: that stays the last live classification.
+    @Test func evaluateRawLeavesTheLiveFallbackAlone() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let logs = LogCapture()
+        let host = fixture.makeHost(logger: logs.logger)
+        await host.start()
+        let failing: LuaValue = ["reachable": true, "persistent_sessions": 5]
+        #expect(await host.classifySeverity(["reachable": true, "requests": 0]).value.severity == nil)
+
+        #expect(await host.evaluateRaw(.severity, ["reachable": false]).output["severity"] == "P0")
+        let tried = await host.evaluateRaw(.severity, failing)
+        #expect(tried.isFallback && tried.error?.contains("attempt to index a number value") == true)
+        #expect(!logs.text.contains("policy evaluation failed"), "a dry run is no failure of the live policy")
+
+        let live = await host.classifySeverity(failing)
+        #expect(live.isFallback)
+        #expect(live.value.severity == nil, "the fallback is the last live classification, not the admin's P0")
     }
 }
