@@ -80,6 +80,9 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], resources: [
+            // The OpenAPI document, served at GET /openapi.yaml; the one copy of it.
+            .copy("Resources/openapi.yaml"),
         ]),
         .executableTarget(name: "OracleChat", dependencies: [
             "OracleCore", "Storage", "LLM", "Policies", "Sessions", "HTTPServer", "LuaRuntime", "Operations",

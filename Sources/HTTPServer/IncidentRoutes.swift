@@ -132,10 +132,8 @@ struct IncidentRoutes {
     }
 
     private func optionalText(_ request: Request, _ field: String) async throws -> String? {
-        var request = request
-        let buffer = try await request.collectBody(limit: state.config.maxBodyBytes)
-        guard buffer.readableBytes > 0 else { return nil }
-        let body = try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: state.config.maxBodyBytes)
-        return body.fields[field] == nil ? nil : try body.string(field, maxLength: 200)
+        guard let body = try await JSONBody.ifPresent(request, limit: state.config.maxBodyBytes),
+              body.fields[field] != nil else { return nil }
+        return try body.string(field, maxLength: 200)
     }
 }

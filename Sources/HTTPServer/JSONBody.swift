@@ -29,15 +29,26 @@ struct JSONBody {
         self.fields = fields
     }
 
-    /// A required, non-blank string of at most `maxLength` characters.
+    /// The body when there is one: nil for an empty body, else it must be a JSON object. For
+    /// routes whose body is optional (`{"by": ...}`, `{"version": ...}`, `{"reason": ...}`).
+    static func ifPresent(_ request: Request, limit: Int) async throws -> JSONBody? {
+        var request = request
+        let buffer = try await request.collectBody(limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: limit)
+    }
+
+    /// A required, non-blank string of at most `maxLength` characters, counted as Unicode code
+    /// points: what `maxLength` means in the OpenAPI document (JSON Schema), and what most clients count.
     func string(_ name: String, maxLength: Int) throws -> String {
         guard let value = fields[name], value != .null else { throw APIError.invalidField(name, "is required") }
         guard case .string(let text) = value else { throw APIError.invalidField(name, "must be a string, not \(value.typeName)") }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.invalidField(name, "must not be empty")
         }
-        guard text.count <= maxLength else {
-            throw APIError.invalidField(name, "must be at most \(maxLength) characters (got \(text.count))")
+        let length = text.unicodeScalars.count
+        guard length <= maxLength else {
+            throw APIError.invalidField(name, "must be at most \(maxLength) characters (got \(length))")
         }
         return text
     }

@@ -9,7 +9,7 @@ import LLM
 /// - `content` is a string or an array of `{"type": "text", "text": ...}` parts, joined with
 ///   newlines; other part types (images, audio) are rejected.
 /// - Roles are `system`, `developer` (treated as `system`), `user` and `assistant`.
-/// - `max_completion_tokens` is read when `max_tokens` is absent (newer SDKs send it).
+/// - `max_completion_tokens` is used when `max_tokens` is absent (newer SDKs send it); both are checked.
 /// - Other OpenAI fields (`top_p`, `stop`, `user`, ...) are ignored; `n` must be 1.
 ///
 /// ```swift
@@ -35,10 +35,13 @@ struct OpenAIChatRequest {
         temperature = try Self.optional(fields, "temperature") { value -> Double? in
             if case .number(let number) = value, (0...2).contains(number) { return number } else { return nil }
         } rule: { if case .number = $0 { "must be from 0 to 2" } else { "must be a number from 0 to 2, not \($0.typeName)" } }
-        let tokenField = fields["max_tokens"].map { $0 == .null } == false ? "max_tokens" : "max_completion_tokens"
-        maxTokens = try Self.optional(fields, tokenField) { value -> Int? in
-            if case .number(let number) = value, number >= 1, number == number.rounded(), number < 1e9 { return Int(number) } else { return nil }
-        } rule: { _ in "must be a whole number of at least 1" }
+        // Both are checked whenever sent, so a bad one is never passed over because the other is there.
+        let tokenLimits = try ["max_tokens", "max_completion_tokens"].map { name in
+            try Self.optional(fields, name) { value -> Int? in
+                if case .number(let number) = value, number >= 1, number == number.rounded(), number < 1e9 { return Int(number) } else { return nil }
+            } rule: { _ in "must be a whole number of at least 1" }
+        }
+        maxTokens = tokenLimits[0] ?? tokenLimits[1]
         if let n = fields["n"], n != .null, n != .number(1) {
             throw APIError.invalidField("n", "must be 1: one choice per request is supported")
         }
@@ -63,8 +66,10 @@ struct OpenAIChatRequest {
         guard !last.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.invalidField("\(field).content", "must not be empty")
         }
-        guard last.content.count <= maxLength else {
-            throw APIError.invalidField("\(field).content", "must be at most \(maxLength) characters (got \(last.content.count))")
+        // Code points, as `/api/v1` counts (`JSONBody.string`).
+        let length = last.content.unicodeScalars.count
+        guard length <= maxLength else {
+            throw APIError.invalidField("\(field).content", "must be at most \(maxLength) characters (got \(length))")
         }
         return last.content
     }

@@ -29,6 +29,7 @@ public enum OracleApplication {
         let routeMethods = RouteMethods()
         router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
         HealthRoutes(state: state).register(on: router)
+        OpenAPIRoutes().register(on: router)
         if let registry = state.metricsRegistry { MetricsRoutes(registry: registry).register(on: router) }
         MonitoringRoutes(state: state).register(on: router)
         let api = router.group("api/v1").add(middleware: ClientAuthMiddleware(keys: state.config.chatAPIKeys))

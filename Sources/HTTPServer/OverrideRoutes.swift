@@ -78,15 +78,20 @@ struct OverrideRoutes {
             current: change.active.first { $0.name == name }.map(OverrideBody.init), effective: effective(name)))
     }
 
-    /// `DELETE` takes an optional `{"reason": ...}` body or `?reason=`; the audit line needs one.
+    /// `DELETE` takes `?reason=` or an optional `{"reason": ...}` body (the query wins when not
+    /// blank); the audit line needs one, "cleared by admin" without. A body or query that is
+    /// there is held to the same rules as `PUT`'s reason: a bad one is a 400, never ignored.
     func clear(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let name = try overridableName(context)
+        let body = try await JSONBody.ifPresent(request, limit: state.config.maxBodyBytes)
+        let bodyReason = try body.flatMap { $0.fields["reason"] == nil ? nil : try Self.reason($0) }
         var reason = request.uri.queryParameters.get("reason") ?? ""
-        if reason.isEmpty, request.headers[.contentLength].map({ $0 != "0" }) ?? false,
-           let body = try? await JSONBody(request, limit: state.config.maxBodyBytes) {
-            reason = (try? Self.reason(body)) ?? ""
+        guard reason.unicodeScalars.count <= OverrideService.maxReasonLength else {
+            throw APIError(.badRequest, code: "invalid_query",
+                           message: "query parameter 'reason' must be at most \(OverrideService.maxReasonLength) characters",
+                           details: ["field": "reason"])
         }
-        if reason.trimmingCharacters(in: .whitespaces).isEmpty { reason = "cleared by admin" }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { reason = bodyReason ?? "cleared by admin" }
         let change = try await mapped { try await state.overrides.clear(name: name, actor: Self.actor, reason: reason) }
         return try JSONResponse.make(ChangeBody(
             action: "clear", name: name, previous: change.previous.map(OverrideBody.init), current: nil, effective: effective(name)))

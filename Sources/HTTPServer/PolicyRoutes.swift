@@ -79,11 +79,8 @@ struct PolicyRoutes {
     func rollback(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let kind = try kind(context)
         var version: String?
-        var request = request
-        let buffer = try await request.collectBody(limit: state.config.maxBodyBytes)
-        if buffer.readableBytes > 0 {
-            let body = try await JSONBody(Request(head: request.head, body: .init(buffer: buffer)), limit: state.config.maxBodyBytes)
-            if body.fields["version"] != nil { version = try body.string("version", maxLength: 64) }
+        if let body = try await JSONBody.ifPresent(request, limit: state.config.maxBodyBytes), body.fields["version"] != nil {
+            version = try body.string("version", maxLength: 64)
         }
         let host = try self.host
         let rollback: PolicyRollback
@@ -134,7 +131,7 @@ struct PolicyRoutes {
         guard case .table = input else {
             throw APIError(.badRequest, code: "invalid_json", message: "request body must be a JSON object (the policy's input)")
         }
-        let result = try await host.evaluateRaw(kind, input, record: false)
+        let result = try await host.evaluateRaw(kind, input)
         return try JSONResponse.make(EvaluationBody(
             policy: kind.rawValue, version: result.version, decision: result.output, fallback: result.isFallback,
             error: result.error, durationMicros: Int(result.duration.components.attoseconds / 1_000_000_000_000)

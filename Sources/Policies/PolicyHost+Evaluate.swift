@@ -42,14 +42,17 @@ extension PolicyHost {
         await evaluate(.escalation, input.luaValue, as: EscalationDecision.self, record: record)
     }
 
-    /// Any policy on an input as given (the admin `evaluate` endpoint): the JSON a caller sends,
-    /// or a decision log's recorded input, need not be one the host would build.
-    public func evaluateRaw(_ kind: PolicyKind, _ input: LuaValue, record: Bool = false) async -> PolicyEvaluation<LuaValue> {
+    /// Any policy, as raw values, tried out on an input as given (the admin `evaluate` endpoint):
+    /// the JSON a caller sends, or a decision log's recorded input, need not be one the host would
+    /// build. A dry run that leaves the live state alone. Nothing is recorded in the decision log, counted in
+    /// the metrics or the failure streaks, and a severity answer never becomes the last good
+    /// classification the incident loop falls back on.
+    public func evaluateRaw(_ kind: PolicyKind, _ input: LuaValue) async -> PolicyEvaluation<LuaValue> {
         switch kind {
-        case .rollout: return Self.erase(await evaluate(kind, input, as: RolloutDecision.self, record: record))
-        case .severity: return Self.erase(await evaluate(kind, input, as: SeverityDecision.self, record: record))
-        case .cleanup: return Self.erase(await evaluate(kind, input, as: CleanupPlan.self, record: record))
-        case .escalation: return Self.erase(await evaluate(kind, input, as: EscalationDecision.self, record: record))
+        case .rollout: return Self.erase(await evaluate(kind, input, as: RolloutDecision.self, record: false, live: false))
+        case .severity: return Self.erase(await evaluate(kind, input, as: SeverityDecision.self, record: false, live: false))
+        case .cleanup: return Self.erase(await evaluate(kind, input, as: CleanupPlan.self, record: false, live: false))
+        case .escalation: return Self.erase(await evaluate(kind, input, as: EscalationDecision.self, record: false, live: false))
         }
     }
 
@@ -58,7 +61,10 @@ extension PolicyHost {
                          instructions: e.instructions, isFallback: e.isFallback, error: e.error)
     }
 
-    func evaluate<V: PolicyOutput>(_ kind: PolicyKind, _ input: LuaValue, as: V.Type, record: Bool) async -> PolicyEvaluation<V> {
+    /// - Parameter live: false for a dry run (``evaluateRaw(_:_:)``): no metrics, failure streaks or last good output.
+    func evaluate<V: PolicyOutput>(
+        _ kind: PolicyKind, _ input: LuaValue, as: V.Type, record: Bool, live: Bool = true
+    ) async -> PolicyEvaluation<V> {
         let start = ContinuousClock.now
         let active = self.active(kind)
         var failure: String
@@ -71,9 +77,11 @@ extension PolicyHost {
                 let value = try V(output)
                 let evaluation = PolicyEvaluation(value: value, output: output, version: active.source.hash,
                                                   duration: .now - start, instructions: instructions, isFallback: false, error: nil)
-                if kind == .severity { slots.withLock { $0[kind, default: Slot()].lastGoodOutput = output } }
-                metrics.evaluated(kind, fallback: false, duration: evaluation.duration)
-                failureStreaks.succeeded(kind, logger: logger)
+                if live {
+                    if kind == .severity { slots.withLock { $0[kind, default: Slot()].lastGoodOutput = output } }
+                    metrics.evaluated(kind, fallback: false, duration: evaluation.duration)
+                    failureStreaks.succeeded(kind, logger: logger)
+                }
                 if record { decisionLog.record(kind, version: active.source.hash, input: input, output: output,
                                                 duration: evaluation.duration, fallback: false, error: nil) }
                 return evaluation
@@ -90,14 +98,16 @@ extension PolicyHost {
         } else {
             failure = "no active version of \(kind.fileName)"
         }
-        metrics.failed(kind, reason: reason)
-        failureStreaks.failed(kind, reason: reason, failure: failure, version: active?.source.hash, logger: logger)
+        if live {
+            metrics.failed(kind, reason: reason)
+            failureStreaks.failed(kind, reason: reason, failure: failure, version: active?.source.hash, logger: logger)
+        }
         let output = safeDefault(kind, input: input, reason: failure)
         // The safe defaults are built to satisfy the contract.
         let value = (try? V(output)) ?? (try! V(safeDefault(kind, input: [:], reason: failure)))
         let evaluation = PolicyEvaluation(value: value, output: output, version: active?.source.hash,
                                           duration: .now - start, instructions: 0, isFallback: true, error: failure)
-        metrics.evaluated(kind, fallback: true, duration: evaluation.duration)
+        if live { metrics.evaluated(kind, fallback: true, duration: evaluation.duration) }
         if record { decisionLog.record(kind, version: active?.source.hash, input: input, output: output,
                                         duration: evaluation.duration, fallback: true, error: failure) }
         return evaluation

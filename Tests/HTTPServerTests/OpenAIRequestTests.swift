@@ -44,6 +44,9 @@ import Testing
         (#"{"messages":[{"role":"user","content":"x"}],"temperature":3}"#, "temperature", "from 0 to 2"),
         (#"{"messages":[{"role":"user","content":"x"}],"max_tokens":0}"#, "max_tokens", "whole number of at least 1"),
         (#"{"messages":[{"role":"user","content":"x"}],"max_completion_tokens":1.5}"#, "max_completion_tokens", "whole number"),
+        // max_tokens wins when both are sent, but a broken max_completion_tokens is still refused.
+        (#"{"messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":"lots"}"#, "max_completion_tokens",
+         "whole number"),
         (#"{"messages":[{"role":"user","content":"x"}],"n":2}"#, "n", "must be 1"),
         (#"{"messages":[{"role":"user","content":"x"}],"stream":"yes"}"#, "stream", "must be a boolean"),
         (#"{"messages":[{"role":"user","content":"x"}],"model":5}"#, "model", "must be a string"),

@@ -60,6 +60,29 @@ import TestSupport
         }
     }
 
+    @Test func clearingReadsTheReasonFromTheBodyAndRefusesABadOne() async throws {
+        try await withSessionApp { client, _ in
+            let uri = "/api/v1/admin/overrides/CLEANUP_INTERVAL"
+            #expect(try await client.put(uri, #"{"value": 60, "reason": "load test"}"#).status == .ok)
+            // A reason that is there but wrong is refused, not dropped for the default: the
+            // override stays in force.
+            let badBody = try await client.execute(uri: uri, method: .delete, headers: adminAuth, body: ByteBuffer(string: #"{"reason": {}}"#))
+            #expect(badBody.status == .badRequest && (badBody.json["error"] as? [String: Any])?["field"] as? String == "reason")
+            let notJSON = try await client.execute(uri: uri, method: .delete, headers: adminAuth, body: ByteBuffer(string: "reason=x"))
+            #expect(notJSON.status == .badRequest && notJSON.errorCode == "invalid_json")
+            let longQuery = try await client.execute(uri: uri + "?reason=" + String(repeating: "x", count: 501), method: .delete,
+                                                     headers: adminAuth)
+            #expect(longQuery.status == .badRequest && longQuery.errorCode == "invalid_query")
+            #expect(try await client.get("/api/v1/admin/overrides", headers: adminAuth).text.contains("load test"))
+
+            let cleared = try await client.execute(uri: uri, method: .delete, headers: adminAuth,
+                                                   body: ByteBuffer(string: #"{"reason": "load test over"}"#))
+            #expect(cleared.status == .ok && cleared.json["action"] as? String == "clear")
+            let after = try await client.get("/api/v1/admin/overrides", headers: adminAuth).json
+            #expect((after["overrides"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test func overridesNeedTheAdminKey() async throws {
         try await withSessionApp { client, _ in
             let none = try await client.get("/api/v1/admin/overrides")

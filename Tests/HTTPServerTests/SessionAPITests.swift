@@ -77,6 +77,20 @@ import Testing
         }
     }
 
+    /// Lengths count code points, as the OpenAPI document's `maxLength` (JSON Schema) does: six
+    /// accented letters written as letter + combining accent are six characters on screen but
+    /// twelve code points, so a client that checks the document's limit before sending agrees.
+    @Test func titleLengthCountsCodePointsAsTheDocumentSays() async throws {
+        try await withApp(["MAX_TITLE_LENGTH": "10"]) { client, _ in
+            let combining = String(repeating: "e\u{301}", count: 6)
+            let refused = try await client.post("/api/v1/sessions", #"{"title":"\#(combining)"}"#)
+            #expect(refused.status == .badRequest)
+            #expect(refused.errorMessage.contains("at most 10 characters (got 12)"), "\(refused.errorMessage)")
+            let precomposed = String(repeating: "\u{E9}", count: 10)
+            #expect(try await client.post("/api/v1/sessions", #"{"title":"\#(precomposed)"}"#).status == .created)
+        }
+    }
+
     @Test func oversizeBodyGets413() async throws {
         try await withApp(["MAX_BODY_BYTES": "1024"]) { client, state in
             let big = "{\"title\":\"" + String(repeating: "a", count: 4096) + "\"}"

@@ -1,8 +1,9 @@
 import Foundation
 import LuaRuntime
 import OracleCore
-import Policies
+@testable import Policies
 import Testing
+import TestSupport
 
 @Suite struct PolicyHostTests {
     @Test func startsWithEveryShippedPolicyActive() async throws {
@@ -219,5 +220,31 @@ import Testing
         ])
         #expect(result.output["emergency"] == false)
         #expect(try await host.decisionLog.recent(policy: nil).isEmpty)
+    }
+
+    /// An admin trying severity.lua on made-up input must not change what the incident loop
+    /// falls back on when the policy fails: that stays the last live classification.
+    @Test func evaluateRawLeavesTheLiveFallbackAlone() async throws {
+        let fixture = try await PolicyHostFixture()
+        defer { fixture.remove() }
+        let logs = LogCapture()
+        let host = fixture.makeHost(logger: logs.logger)
+        await host.start()
+        // An input no typed snapshot can be: severity.lua fails on it, as a live call could fail.
+        let failing: LuaValue = ["reachable": true, "persistent_sessions": 5]
+        let quiet = MonitoringSnapshot(
+            reachable: true, requests: 0, errorRate: 0, errorRatePerHour: 0, avgResponseMs: 0, p95ResponseMs: 0,
+            cacheHitRatio: nil, memoryUsagePercent: 40, database: .init(status: "healthy"), ai: .init(status: "healthy"),
+            persistentSessions: .init(enabled: false, failing: false), tenantsAffected: 0)
+        #expect(await host.classifySeverity(quiet).value.severity == nil)
+
+        #expect(await host.evaluateRaw(.severity, ["reachable": false]).output["severity"] == "P0")
+        let tried = await host.evaluateRaw(.severity, failing)
+        #expect(tried.isFallback && tried.error?.contains("attempt to index a number value") == true)
+        #expect(!logs.text.contains("policy evaluation failed"), "a dry run is no failure of the live policy")
+
+        let live = await host.evaluate(.severity, failing, as: SeverityDecision.self, record: false)
+        #expect(live.isFallback)
+        #expect(live.value.severity == nil, "the fallback is the last live classification, not the admin's P0")
     }
 }
