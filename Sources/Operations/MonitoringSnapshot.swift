@@ -1,3 +1,5 @@
+import OracleCore
+
 /// One monitoring window as the severity policy reads it: the input table `m` of
 /// `policies/severity.lua`'s `classify(m)` (see docs/policies.md, "severity.lua").
 ///

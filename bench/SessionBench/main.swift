@@ -175,11 +175,11 @@ report("recovery read of 50 messages", recoverySamples)
 let memoryPath = try await makePath("memory", rollout: 100, capacity: cachedSessions)
 let limits = ContextLimits(maxMessages: historyMessages, tokenBudget: 8000)
 let ids = (0..<cachedSessions).map { _ in UUID().uuidString.lowercased() }
-let before = MemoryUsage.residentBytes() ?? 0
+let before = Int(SystemMemory.read().processResidentBytes ?? 0)
 for id in ids {
     memoryPath.cache.commit(id, tenant: "default", turns: [ChatTurn(role: .user, content: "hi"), ChatTurn(role: .assistant, content: "ok")], limits: limits)
 }
-let after = MemoryUsage.residentBytes() ?? 0
+let after = Int(SystemMemory.read().processResidentBytes ?? 0)
 print(String(format: "memory per cached session          %8.0f bytes (RSS +%.1f MiB over %d sessions; ids and a 2-turn context)",
              Double(after - before) / Double(cachedSessions), Double(after - before) / 1_048_576, memoryPath.cache.count))
 try store.close()
