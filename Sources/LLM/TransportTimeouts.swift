@@ -1,3 +1,5 @@
+import OracleCore
+
 /// The four deadlines of one upstream HTTP exchange. None of them is infinite.
 ///
 /// - `connect`: TCP + TLS handshake (`CURLOPT_CONNECTTIMEOUT_MS`).
@@ -32,14 +34,5 @@ public struct TransportTimeouts: Sendable, Equatable {
 
 extension Duration {
     /// Whole milliseconds, at least 1, as libcurl's `long` options want them.
-    var curlMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return Int(max(1, millis))
-    }
-
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    var curlMilliseconds: Int { max(1, Int(milliseconds)) }
 }
