@@ -1,3 +1,5 @@
+import OracleCore
+
 /// A chat-completion backend: a real model behind an HTTP API, or the embedded offline provider.
 ///
 /// Providers are values the server holds for its whole life; they are called concurrently.
@@ -36,13 +38,10 @@ public struct ProviderDescriptor: Sendable, Equatable, Codable {
 
 /// One turn of a conversation as sent upstream.
 public struct ChatTurn: Sendable, Equatable, Codable {
-    public enum Role: String, Sendable, Codable, CaseIterable {
-        case system, user, assistant
-    }
-    public var role: Role
+    public var role: MessageRole
     public var content: String
 
-    public init(role: Role, content: String) {
+    public init(role: MessageRole, content: String) {
         self.role = role
         self.content = content
     }

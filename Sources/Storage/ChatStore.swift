@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 
 /// Durable storage of chat sessions and their messages, scoped by tenant.
 ///
@@ -47,11 +48,6 @@ public struct StoredSession: Sendable, Equatable, Codable {
 public struct SessionPage: Sendable, Equatable {
     public var sessions: [StoredSession]
     public var total: Int
-}
-
-/// The role of a stored message.
-public enum MessageRole: String, Sendable, Codable, CaseIterable {
-    case system, user, assistant
 }
 
 /// Whether a message is whole.
