@@ -64,25 +64,6 @@ public struct CompletionRequest: Sendable, Equatable {
     }
 }
 
-/// Token counts as the provider reported them (estimated for the offline provider).
-public struct TokenUsage: Sendable, Equatable, Codable {
-    public var promptTokens: Int
-    public var completionTokens: Int
-    public var totalTokens: Int
-    /// Prompt tokens served from the provider's prompt cache
-    /// (`usage.prompt_tokens_details.cached_tokens`, Gemini `cachedContentTokenCount`).
-    public var cachedPromptTokens: Int
-
-    public init(promptTokens: Int = 0, completionTokens: Int = 0, totalTokens: Int? = nil, cachedPromptTokens: Int = 0) {
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
-        self.totalTokens = totalTokens ?? (promptTokens + completionTokens)
-        self.cachedPromptTokens = cachedPromptTokens
-    }
-
-    public static let zero = TokenUsage()
-}
-
 /// A finished reply.
 public struct Completion: Sendable, Equatable {
     public var text: String

@@ -93,9 +93,7 @@ public final class ChatService: Sendable {
         NewMessage(
             role: .assistant, content: completion.text, status: status,
             provider: completion.provider, model: completion.model,
-            usage: StoredUsage(
-                promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens,
-                totalTokens: completion.usage.totalTokens, cachedTokens: completion.usage.cachedPromptTokens),
+            usage: completion.usage,
             isFallback: completion.isFallback)
     }
 }
