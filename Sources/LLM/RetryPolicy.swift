@@ -24,10 +24,10 @@ public struct RetryPolicy: Sendable, Equatable {
     public var totalCap: Duration
 
     public init(
-        maxAttempts: Int = 3,
-        baseDelay: Duration = .milliseconds(500),
-        maxDelay: Duration = .seconds(8),
-        totalCap: Duration = .seconds(30)
+        maxAttempts: Int = SettingsCatalog.defaults.integer(.llmMaxAttempts),
+        baseDelay: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmRetryBaseDelayMs)),
+        maxDelay: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmRetryMaxDelayMs)),
+        totalCap: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmRetryBudgetMs))
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay

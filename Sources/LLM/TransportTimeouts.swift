@@ -20,10 +20,10 @@ public struct TransportTimeouts: Sendable, Equatable {
     public var total: Duration
 
     public init(
-        connect: Duration = .seconds(10),
-        firstByte: Duration = .seconds(60),
-        idle: Duration = .seconds(30),
-        total: Duration = .seconds(300)
+        connect: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmConnectTimeoutMs)),
+        firstByte: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmFirstByteTimeoutMs)),
+        idle: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmIdleTimeoutMs)),
+        total: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmTotalTimeoutMs))
     ) {
         self.connect = connect
         self.firstByte = firstByte
