@@ -1,5 +1,6 @@
 import Hummingbird
 import Operations
+import OracleCore
 import Prometheus
 
 /// `GET /metrics`: everything the process recorded through swift-metrics (HTTP, LLM, policies,

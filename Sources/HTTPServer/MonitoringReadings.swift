@@ -1,5 +1,6 @@
 import Foundation
 import Operations
+import OracleCore
 import Policies
 import Sessions
 

@@ -73,7 +73,7 @@ struct OpenAIUsage: Encodable {
         promptTokens = usage.promptTokens
         completionTokens = usage.completionTokens
         totalTokens = usage.totalTokens
-        promptTokensDetails = Details(cachedTokens: usage.cachedPromptTokens)
+        promptTokensDetails = Details(cachedTokens: usage.cachedTokens)
     }
 }
 

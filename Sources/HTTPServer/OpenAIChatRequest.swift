@@ -1,5 +1,6 @@
 import Foundation
 import LLM
+import OracleCore
 
 /// A `POST /v1/chat/completions` body, checked field by field; errors name the field
 /// (`messages[2].content[0].type`) and the rule.
@@ -78,7 +79,7 @@ struct OpenAIChatRequest {
         guard case .object(let message) = value else {
             throw APIError.invalidField(path, "must be an object with 'role' and 'content', not \(value.typeName)")
         }
-        let role: ChatTurn.Role
+        let role: MessageRole
         switch message["role"] {
         case .string("system")?, .string("developer")?: role = .system
         case .string("user")?: role = .user

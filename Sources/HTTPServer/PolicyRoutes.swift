@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LuaRuntime
+import OracleCore
 import Policies
 import Storage
 
@@ -134,8 +135,7 @@ struct PolicyRoutes {
         let result = try await host.evaluateRaw(kind, input)
         return try JSONResponse.make(EvaluationBody(
             policy: kind.rawValue, version: result.version, decision: result.output, fallback: result.isFallback,
-            error: result.error, durationMicros: Int(result.duration.components.attoseconds / 1_000_000_000_000)
-                + Int(result.duration.components.seconds) * 1_000_000,
+            error: result.error, durationMicros: Int(result.duration.microseconds),
             instructions: result.instructions))
     }
 

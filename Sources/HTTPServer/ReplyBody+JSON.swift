@@ -51,7 +51,7 @@ extension MessageBody {
     }
 }
 
-extension UsageBody {
+extension TokenUsage {
     func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("cached_tokens") { $0.integer(cachedTokens) }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LLM
+import OracleCore
 import Storage
 
 /// JSON bodies the API returns; keys are snake_case on the wire.
@@ -30,13 +31,6 @@ struct SessionListBody: Encodable {
     var hasMore: Bool
 }
 
-struct UsageBody: Encodable {
-    var promptTokens: Int
-    var completionTokens: Int
-    var totalTokens: Int
-    var cachedTokens: Int
-}
-
 struct MessageBody: Encodable {
     var id: String
     var sessionId: String
@@ -46,7 +40,7 @@ struct MessageBody: Encodable {
     var status: String
     var provider: String?
     var model: String?
-    var usage: UsageBody?
+    var usage: TokenUsage?
     var fallback: Bool
     var error: String?
     var createdAt: Date
@@ -60,10 +54,7 @@ struct MessageBody: Encodable {
         status = message.status.rawValue
         provider = message.provider
         model = message.model
-        usage = message.usage.map {
-            UsageBody(promptTokens: $0.promptTokens, completionTokens: $0.completionTokens,
-                      totalTokens: $0.totalTokens, cachedTokens: $0.cachedTokens)
-        }
+        usage = message.usage
         fallback = message.isFallback
         error = message.error
         createdAt = message.createdAt
@@ -81,7 +72,7 @@ struct ReplyBody: Encodable {
     var messageId: String
     var userMessageId: String
     var content: String
-    var usage: UsageBody?
+    var usage: TokenUsage?
     var provider: String
     var model: String
     /// True for the embedded offline provider: the reply is not from a language model.

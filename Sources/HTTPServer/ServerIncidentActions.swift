@@ -1,4 +1,5 @@
 import Operations
+import OracleCore
 import Policies
 import Sessions
 
@@ -15,16 +16,16 @@ struct ServerIncidentActions: IncidentActionPerformer {
         let reason = "incident \(incidentID): escalation.lua asked for \(action.type)"
         switch action {
         case .disablePersistentSessions:
-            try await overrides.set(name: "USE_PERSISTENT_SESSIONS", value: "false", reason: reason, actor: actor)
+            try await overrides.set(name: SettingName.usePersistentSessions.rawValue, value: "false", reason: reason, actor: actor)
             return "disabled persistent sessions (override USE_PERSISTENT_SESSIONS=false)"
         case .setRolloutPercentage(let value):
             let before = overrides.live.sessions.rolloutPercentage
-            try await overrides.set(name: "GRADUAL_ROLLOUT_PERCENTAGE", value: String(value), reason: reason, actor: actor)
+            try await overrides.set(name: SettingName.gradualRolloutPercentage.rawValue, value: String(value), reason: reason, actor: actor)
             return "set rollout percentage \(before)% → \(value)% (override GRADUAL_ROLLOUT_PERCENTAGE)"
         case .setSessionLimits(let maxSessions, let timeout, let cleanupInterval):
-            try await overrides.set(name: "MAX_PERSISTENT_SESSIONS", value: String(maxSessions), reason: reason, actor: actor)
-            try await overrides.set(name: "PERSISTENT_SESSION_TIMEOUT", value: String(timeout), reason: reason, actor: actor)
-            try await overrides.set(name: "CLEANUP_INTERVAL", value: String(cleanupInterval), reason: reason, actor: actor)
+            try await overrides.set(name: SettingName.maxPersistentSessions.rawValue, value: String(maxSessions), reason: reason, actor: actor)
+            try await overrides.set(name: SettingName.persistentSessionTimeout.rawValue, value: String(timeout), reason: reason, actor: actor)
+            try await overrides.set(name: SettingName.cleanupInterval.rawValue, value: String(cleanupInterval), reason: reason, actor: actor)
             return "set session limits: MAX_PERSISTENT_SESSIONS=\(maxSessions), PERSISTENT_SESSION_TIMEOUT=\(timeout), CLEANUP_INTERVAL=\(cleanupInterval)"
         case .emergencyCleanup:
             let outcome = await cache.runCleanup(policies: policies, emergency: true)

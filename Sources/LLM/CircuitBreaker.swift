@@ -1,3 +1,4 @@
+import OracleCore
 import Synchronization
 
 /// Stops calling a provider that keeps failing, and lets it prove itself again later.
@@ -47,8 +48,11 @@ public final class CircuitBreaker: Sendable {
         public var openDuration: Duration
         public var halfOpenProbes: Int
 
-        public init(windowSize: Int = 20, minimumRequests: Int = 5, failureRateThreshold: Double = 0.5,
-                    openDuration: Duration = .seconds(30), halfOpenProbes: Int = 1) {
+        public init(windowSize: Int = SettingsCatalog.defaults.integer(.llmBreakerWindow),
+                    minimumRequests: Int = SettingsCatalog.defaults.integer(.llmBreakerMinRequests),
+                    failureRateThreshold: Double = SettingsCatalog.defaults.number(.llmBreakerFailureRate),
+                    openDuration: Duration = .seconds(SettingsCatalog.defaults.integer(.llmBreakerOpenSeconds)),
+                    halfOpenProbes: Int = 1) {
             self.windowSize = max(1, windowSize)
             self.minimumRequests = max(1, minimumRequests)
             self.failureRateThreshold = failureRateThreshold

@@ -10,7 +10,7 @@ import OracleCore
 /// let reply = try await gemini.complete(CompletionRequest(messages: [.init(role: .user, content: "hi")]))
 /// ```
 public struct GeminiProvider: LLMProvider {
-    public static let defaultBaseURL = "https://generativelanguage.googleapis.com"
+    public static let defaultBaseURL = SettingsCatalog.defaults.raw(.geminiBaseURL)
 
     public let descriptor: ProviderDescriptor
     private let baseURL: String

@@ -37,7 +37,7 @@ enum GeminiWire {
                     promptTokens: $0.promptTokenCount ?? 0,
                     completionTokens: $0.candidatesTokenCount ?? 0,
                     totalTokens: $0.totalTokenCount,
-                    cachedPromptTokens: $0.cachedContentTokenCount ?? 0
+                    cachedTokens: $0.cachedContentTokenCount ?? 0
                 )
             }
         }

@@ -21,11 +21,11 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
     public var provider: ProviderKind
     public var geminiBaseURL = GeminiProvider.defaultBaseURL
     public var geminiAPIKey: String?
-    public var geminiModel = "gemini-2.5-flash"
+    public var geminiModel = SettingsCatalog.defaults.raw(.geminiModel)
     /// e.g. `https://openrouter.ai/api/v1` or `http://localhost:11434/v1`.
     public var openAIBaseURL = "https://api.openai.com/v1"
     public var openAIAPIKey: String?
-    public var openAIModel = "gpt-4o-mini"
+    public var openAIModel = SettingsCatalog.defaults.raw(.openAIModel)
     public var timeouts = TransportTimeouts()
     public var retry = RetryPolicy()
     public var breaker = CircuitBreaker.Configuration()

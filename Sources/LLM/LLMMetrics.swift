@@ -1,4 +1,5 @@
 import Metrics
+import OracleCore
 
 /// The LLM metrics of one provider, created once when its ``ResilientProvider`` is built.
 /// Dimensions are bounded: the provider name, a fixed outcome set, a fixed token kind set.
@@ -42,6 +43,6 @@ struct LLMMetrics: Sendable {
     func count(_ usage: TokenUsage) {
         promptTokens.increment(by: usage.promptTokens)
         completionTokens.increment(by: usage.completionTokens)
-        cachedTokens.increment(by: usage.cachedPromptTokens)
+        cachedTokens.increment(by: usage.cachedTokens)
     }
 }

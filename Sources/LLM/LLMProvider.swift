@@ -1,3 +1,5 @@
+import OracleCore
+
 /// A chat-completion backend: a real model behind an HTTP API, or the embedded offline provider.
 ///
 /// Providers are values the server holds for its whole life; they are called concurrently.
@@ -36,13 +38,10 @@ public struct ProviderDescriptor: Sendable, Equatable, Codable {
 
 /// One turn of a conversation as sent upstream.
 public struct ChatTurn: Sendable, Equatable, Codable {
-    public enum Role: String, Sendable, Codable, CaseIterable {
-        case system, user, assistant
-    }
-    public var role: Role
+    public var role: MessageRole
     public var content: String
 
-    public init(role: Role, content: String) {
+    public init(role: MessageRole, content: String) {
         self.role = role
         self.content = content
     }
@@ -63,25 +62,6 @@ public struct CompletionRequest: Sendable, Equatable {
         self.temperature = temperature
         self.maxOutputTokens = maxOutputTokens
     }
-}
-
-/// Token counts as the provider reported them (estimated for the offline provider).
-public struct TokenUsage: Sendable, Equatable, Codable {
-    public var promptTokens: Int
-    public var completionTokens: Int
-    public var totalTokens: Int
-    /// Prompt tokens served from the provider's prompt cache
-    /// (`usage.prompt_tokens_details.cached_tokens`, Gemini `cachedContentTokenCount`).
-    public var cachedPromptTokens: Int
-
-    public init(promptTokens: Int = 0, completionTokens: Int = 0, totalTokens: Int? = nil, cachedPromptTokens: Int = 0) {
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
-        self.totalTokens = totalTokens ?? (promptTokens + completionTokens)
-        self.cachedPromptTokens = cachedPromptTokens
-    }
-
-    public static let zero = TokenUsage()
 }
 
 /// A finished reply.

@@ -1,3 +1,5 @@
+import OracleCore
+
 /// The embedded provider used when no API key is configured.
 ///
 /// It is not a language model and never claims to be one: every reply says so, its

@@ -28,7 +28,7 @@ enum OpenAIWire {
                     promptTokens: $0.prompt_tokens ?? 0,
                     completionTokens: $0.completion_tokens ?? 0,
                     totalTokens: $0.total_tokens,
-                    cachedPromptTokens: $0.prompt_tokens_details?.cached_tokens ?? 0
+                    cachedTokens: $0.prompt_tokens_details?.cached_tokens ?? 0
                 )
             }
         }

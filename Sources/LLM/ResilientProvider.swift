@@ -26,8 +26,7 @@ import OracleCore
 /// if reply.isFallback { print(provider.health().lastError ?? "") }
 /// ```
 public final class ResilientProvider: LLMProvider {
-    public static let defaultFallbackText =
-        "The AI service is temporarily unavailable. Your message was saved; please try again shortly."
+    public static let defaultFallbackText = SettingsCatalog.defaults.raw(.llmFallbackMessage)
 
     public let descriptor: ProviderDescriptor
     public let breaker: CircuitBreaker

@@ -29,12 +29,8 @@ enum RetryAfter {
 
     /// `{"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}]}}`
     static func geminiRetryDelay(body: [UInt8]) -> Duration? {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let error = root["error"] as? [String: Any],
-              let details = error["details"] as? [[String: Any]] else { return nil }
-        for detail in details where (detail["@type"] as? String) == "type.googleapis.com/google.rpc.RetryInfo" {
-            guard let text = detail["retryDelay"] as? String, text.hasSuffix("s"),
-                  let seconds = Double(text.dropLast()), seconds >= 0 else { continue }
+        for text in UpstreamErrorBody.read(body)?.retryDelays ?? [] {
+            guard text.hasSuffix("s"), let seconds = Double(text.dropLast()), seconds >= 0 else { continue }
             return .milliseconds(Int64((seconds * 1000).rounded(.up)))
         }
         return nil

@@ -1,3 +1,5 @@
+import OracleCore
+
 /// When and how long to wait before trying an upstream call again.
 ///
 /// Retried: HTTP 408, 429 and 5xx (except 501 and 505, which will not change), connection
@@ -5,7 +7,7 @@
 /// (400/401/403/404 …), unparseable replies, `idle stream`/`total` timeouts, an open circuit.
 ///
 /// The delay is the upstream's own hint (`Retry-After`, `retry-after-ms`, Gemini `retryDelay`)
-/// when it gave one, otherwise exponential backoff with full jitter:
+/// when it gave one, otherwise exponential backoff with full jitter (``Backoff``):
 /// `random(0 ..< min(maxDelay, baseDelay · 2^(attempt-1)))`. No retry starts if it would end
 /// past `totalCap` from the first attempt, so a long hint fails fast instead of holding the user.
 ///
@@ -22,10 +24,10 @@ public struct RetryPolicy: Sendable, Equatable {
     public var totalCap: Duration
 
     public init(
-        maxAttempts: Int = 3,
-        baseDelay: Duration = .milliseconds(500),
-        maxDelay: Duration = .seconds(8),
-        totalCap: Duration = .seconds(30)
+        maxAttempts: Int = SettingsCatalog.defaults.integer(.llmMaxAttempts),
+        baseDelay: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmRetryBaseDelayMs)),
+        maxDelay: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmRetryMaxDelayMs)),
+        totalCap: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmRetryBudgetMs))
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
@@ -49,11 +51,11 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The wait after failed attempt number `attempt` (counting from 1). `unitRandom` is in 0..<1.
     public func delay(afterAttempt attempt: Int, hint: Duration?, unitRandom: Double) -> Duration {
-        if let hint { return hint }
-        let exponent = min(max(attempt - 1, 0), 30)
-        let ceiling = min(maxDelay, baseDelay * (1 << exponent))
-        return ceiling * min(max(unitRandom, 0), 1)
+        hint ?? backoff.delay(afterAttempt: attempt, unitRandom: unitRandom)
     }
+
+    /// `baseDelay` doubling up to `maxDelay`: the backoff every retry loop shares.
+    public var backoff: Backoff { Backoff(base: baseDelay, cap: maxDelay) }
 }
 
 /// The clock, sleep and randomness retries use; tests inject fast or recording ones.

@@ -1,3 +1,5 @@
+import OracleCore
+
 /// The four deadlines of one upstream HTTP exchange. None of them is infinite.
 ///
 /// - `connect`: TCP + TLS handshake (`CURLOPT_CONNECTTIMEOUT_MS`).
@@ -18,10 +20,10 @@ public struct TransportTimeouts: Sendable, Equatable {
     public var total: Duration
 
     public init(
-        connect: Duration = .seconds(10),
-        firstByte: Duration = .seconds(60),
-        idle: Duration = .seconds(30),
-        total: Duration = .seconds(300)
+        connect: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmConnectTimeoutMs)),
+        firstByte: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmFirstByteTimeoutMs)),
+        idle: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmIdleTimeoutMs)),
+        total: Duration = .milliseconds(SettingsCatalog.defaults.integer(.llmTotalTimeoutMs))
     ) {
         self.connect = connect
         self.firstByte = firstByte
@@ -32,14 +34,5 @@ public struct TransportTimeouts: Sendable, Equatable {
 
 extension Duration {
     /// Whole milliseconds, at least 1, as libcurl's `long` options want them.
-    var curlMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return Int(max(1, millis))
-    }
-
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    var curlMilliseconds: Int { max(1, Int(milliseconds)) }
 }

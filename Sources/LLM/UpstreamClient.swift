@@ -48,9 +48,7 @@ struct UpstreamClient: Sendable {
 
     /// `error.message` from either provider's JSON error body, or the start of the body.
     static func errorMessage(status: Int, body: [UInt8]) -> String {
-        if let root = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-           let error = root["error"] as? [String: Any],
-           let message = error["message"] as? String {
+        if let message = UpstreamErrorBody.read(body)?.error.message {
             return String(message.prefix(300))
         }
         let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -8,7 +8,7 @@ import OracleCore
 /// if settings.isPeriodic { services.append(BackupService(...)) }
 /// ```
 public struct BackupSettings: Sendable, Equatable {
-    public static let names = ["BACKUP_DIR", "BACKUP_INTERVAL", "BACKUP_KEEP"]
+    public static let settings: [SettingName] = [.backupDir, .backupInterval, .backupKeep]
 
     public var directory: String
     /// Seconds between the server's own backups; 0 turns them off.
@@ -16,7 +16,7 @@ public struct BackupSettings: Sendable, Equatable {
     /// Newest periodic backups kept; 0 keeps all.
     public var keep: Int
 
-    public init(directory: String = "backups", interval: Int = 0, keep: Int = 5) {
+    public init(directory: String, interval: Int, keep: Int) {
         self.directory = directory
         self.interval = interval
         self.keep = keep
@@ -24,10 +24,9 @@ public struct BackupSettings: Sendable, Equatable {
 
     /// From resolved (already validated) values; a missing name takes its catalog default.
     public init(values: [String: ResolvedValue]) {
-        func raw(_ name: String) -> String {
-            (values[name]?.raw ?? SettingsCatalog.spec(named: name)?.defaultValue ?? "").trimmingCharacters(in: .whitespaces)
-        }
-        self.init(directory: raw("BACKUP_DIR"), interval: Int(raw("BACKUP_INTERVAL")) ?? 0, keep: Int(raw("BACKUP_KEEP")) ?? 5)
+        let loaded = LoadedConfig(values: values)
+        self.init(directory: loaded.raw(.backupDir).trimmingCharacters(in: .whitespaces),
+                  interval: loaded.integer(.backupInterval), keep: loaded.integer(.backupKeep))
     }
 
     public var isPeriodic: Bool { interval > 0 }

@@ -1,3 +1,4 @@
+import OracleCore
 import Policies
 
 /// Carries out what `escalation.lua` asks for, through the same mechanisms an operator uses
@@ -15,7 +16,7 @@ public struct NotifierSettings: Sendable, CustomStringConvertible {
     public var webhookURLs: [String]
     public var maxAttempts: Int
 
-    public init(webhookURLs: [String], maxAttempts: Int = 8) {
+    public init(webhookURLs: [String], maxAttempts: Int = SettingsCatalog.defaults.integer(.notifyMaxAttempts)) {
         self.webhookURLs = webhookURLs
         self.maxAttempts = maxAttempts
     }

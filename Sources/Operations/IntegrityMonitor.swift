@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import OracleCore
 import ServiceLifecycle
 import Storage
 
@@ -43,8 +44,7 @@ public struct IntegrityMonitor: Service {
         } catch {
             snapshot.problems = ["\(error)"]
         }
-        let elapsed = ContinuousClock.now - start
-        snapshot.durationMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        snapshot.durationMs = (ContinuousClock.now - start).milliseconds
         status.record(snapshot)
         healthy.record(snapshot.status == "ok" ? 1 : 0)
         if snapshot.status == "ok" {

@@ -1,3 +1,4 @@
+import OracleCore
 import Policies
 
 /// The severity policy's input (declared with its contract in Policies) as a running server

@@ -1,14 +1,18 @@
 import Foundation
 import LLM
 import Logging
+import OracleCore
 import ServiceLifecycle
 import Storage
 
 /// Delivers the notification outbox: `log` lines, and `webhook` JSON POSTs (libcurl) to every
 /// `ALERT_WEBHOOK_URL` — Slack-compatible (`text`) with the incident fields alongside. A failed
-/// delivery is retried with exponential backoff (2, 4, 8 … s, at most 5 min apart) up to
-/// `maxAttempts`, then marked failed. The outbox is in SQLite, so nothing is lost on restart.
+/// delivery is retried with exponential backoff (``retryBackoff``: 2, 4, 8 … s, at most 5 min
+/// apart) up to `maxAttempts`, then marked failed. The outbox is in SQLite, so nothing is lost on restart.
 public struct Notifier: Service {
+    /// No jitter: one server delivers its own outbox, so there is no crowd of retries to spread.
+    public static let retryBackoff = Backoff(base: .seconds(2), cap: .seconds(300))
+
     let store: SQLiteStore
     let settings: NotifierSettings
     let transport: HTTPTransport?
@@ -42,7 +46,7 @@ public struct Notifier: Service {
             let error = await deliver(notification)
             let attempts = notification.attempts + 1
             let givenUp = error != nil && attempts >= settings.maxAttempts
-            let backoff = Double(min(300, 1 << min(attempts, 9)))
+            let backoff = Self.retryBackoff.ceiling(afterAttempt: attempts).seconds
             try? await store.markNotification(notification.id, delivered: error == nil, error: error, attempts: attempts,
                                               nextAttemptAt: now().addingTimeInterval(backoff), givenUp: givenUp, at: now())
             if error == nil { delivered += 1 }

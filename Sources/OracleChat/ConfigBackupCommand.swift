@@ -20,7 +20,7 @@ struct ConfigBackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try await options.load(extraNames: ["POLICIES_DIR", "LUA_DIR"])
+        let context = try await options.load(extraSettings: [.policiesDir, .luaDir])
         let directory = dir ?? context.backups.directory
         do {
             let saved = try ConfigSnapshot.create(from: context.configSources, in: directory)
@@ -53,7 +53,7 @@ struct ConfigRollbackCommand: AsyncParsableCommand {
     @Option(help: "Backups folder (default: BACKUP_DIR).") var dir: String?
 
     func run() async throws {
-        let context = try await options.load(extraNames: ["POLICIES_DIR", "LUA_DIR"])
+        let context = try await options.load(extraSettings: [.policiesDir, .luaDir])
         let directory = dir ?? context.backups.directory
         do {
             let rollback = try ConfigSnapshot.rollback(to: name, sources: context.configSources, in: directory)
@@ -70,6 +70,6 @@ struct ConfigRollbackCommand: AsyncParsableCommand {
 
 extension OperationsOptions.Context {
     var configSources: ConfigSources {
-        ConfigSources(configFile: configFile, policiesDirectory: loaded.raw("POLICIES_DIR"), luaDirectory: loaded.raw("LUA_DIR"))
+        ConfigSources(configFile: configFile, policiesDirectory: loaded.raw(.policiesDir), luaDirectory: loaded.raw(.luaDir))
     }
 }

@@ -21,7 +21,7 @@ struct DiagnosticsCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await options.load()
         let output = out ?? "oracle-chat-diagnostics-\(BackupName.stamp(Date())).tar.gz"
-        let probe = HealthProbe.fetcher(host: context.loaded.raw("HOST"), port: context.loaded.raw("PORT"))
+        let probe = HealthProbe.fetcher(host: context.loaded.raw(.host), port: context.loaded.raw(.port))
         var collector = DiagnosticsCollector(values: context.loaded.values, database: context.database, fetchHealth: nil)
         switch probe {
         case .success(let fetch): collector.fetchHealth = fetch

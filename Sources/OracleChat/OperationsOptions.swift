@@ -19,14 +19,14 @@ struct OperationsOptions: ParsableArguments {
         var configFile: String
     }
 
-    func load(extraNames: [String] = []) async throws -> Context {
+    func load(extraSettings: [SettingName] = []) async throws -> Context {
         var flags: [String: String] = [:]
-        flags["DATABASE_URL"] = database
+        flags[SettingName.databaseURL.rawValue] = database
         let loaded = try await config.load(flags: flags)
-        let problems = (["DATABASE_URL"] + BackupSettings.names + extraNames).compactMap { name in
-            SettingsCatalog.spec(named: name)?.validate(loaded.raw(name))
+        let problems = ([.databaseURL] + BackupSettings.settings + extraSettings).compactMap { setting in
+            SettingsCatalog.spec(setting).validate(loaded.raw(setting))
         }
-        guard problems.isEmpty, let location = DatabaseLocation.parse(loaded.raw("DATABASE_URL")) else {
+        guard problems.isEmpty, let location = DatabaseLocation.parse(loaded.raw(.databaseURL)) else {
             for problem in problems { Console.error("error: \(problem)") }
             throw ExitCode(2)
         }

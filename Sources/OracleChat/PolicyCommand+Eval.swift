@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LuaRuntime
+import OracleCore
 import Policies
 
 extension PolicyCommand {
@@ -36,13 +37,11 @@ extension PolicyCommand {
             }
             PolicyCommand.write(try Self.pretty(evaluation.output) + "\n")
             if explain {
-                let d = evaluation.duration.components
-                let ms = Double(d.seconds) * 1000 + Double(d.attoseconds) / 1e15
                 Console.error("""
                     policy: \(source.chunkName)
                     version: \(source.hash)
                     entry: \(source.kind.entryFunction)
-                    duration: \(String(format: "%.3f", ms)) ms
+                    duration: \(String(format: "%.3f", evaluation.duration.milliseconds)) ms
                     instructions: \(evaluation.instructions)
                     """)
             }

@@ -48,7 +48,7 @@ extension PolicyCommand {
                 throw PolicyCommand.fail("cannot read candidate: \(error)", code: 2)
             }
             let folders = try await Folders.load(config)
-            let decisions = try await readDecisions(kind, since: window, raw: database ?? folders.loaded.raw("DATABASE_URL"))
+            let decisions = try await readDecisions(kind, since: window, raw: database ?? folders.loaded.raw(.databaseURL))
             let replay = PolicyReplay(candidate: PolicySource(kind: kind, text: text, chunkName: candidate), shown: show)
             let report: PolicyReplay.Report
             do {

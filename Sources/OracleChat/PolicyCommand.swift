@@ -19,7 +19,7 @@ struct PolicyCommand: AsyncParsableCommand {
 
         static func load(_ options: ConfigOptions) async throws -> Folders {
             let loaded = try await options.load()
-            return Folders(policies: loaded.raw("POLICIES_DIR"), lua: loaded.raw("LUA_DIR"), loaded: loaded)
+            return Folders(policies: loaded.raw(.policiesDir), lua: loaded.raw(.luaDir), loaded: loaded)
         }
     }
 

@@ -25,10 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var flags: [String: String] = [:]
-        flags["HOST"] = host
-        flags["PORT"] = port
-        flags["DATABASE_URL"] = database
-        flags["POLICIES_DIR"] = policies
+        flags[SettingName.host.rawValue] = host
+        flags[SettingName.port.rawValue] = port
+        flags[SettingName.databaseURL.rawValue] = database
+        flags[SettingName.policiesDir.rawValue] = policies
         let loaded = try await options.load(flags: flags)
         let config: OracleConfig
         do {

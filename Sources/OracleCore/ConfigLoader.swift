@@ -103,13 +103,38 @@ public struct LoadedConfig: Sendable {
     /// Non-fatal remarks, e.g. unknown names in the config file.
     public var warnings: [String]
 
-    public func raw(_ name: String) -> String { values[name]?.raw ?? SettingsCatalog.spec(named: name)?.defaultValue ?? "" }
+    public init(values: [String: ResolvedValue], warnings: [String] = []) {
+        self.values = values
+        self.warnings = warnings
+    }
+
+    /// The value as loaded, or the setting's default when nothing set it.
+    public func raw(_ setting: SettingName) -> String {
+        values[setting.rawValue]?.raw ?? SettingsCatalog.spec(setting).defaultValue
+    }
+
+    /// The value parsed. One that does not parse — never the case once validated — reads as the
+    /// setting's default, so no caller writes a default of its own.
+    public func value<T>(_ setting: SettingName, _ parse: (String) -> T?) -> T {
+        guard let value = parse(raw(setting)) else {
+            guard let fallback = parse(SettingsCatalog.spec(setting).defaultValue) else {
+                preconditionFailure("the default of \(setting.rawValue) does not parse")
+            }
+            return fallback
+        }
+        return value
+    }
+
+    // Surrounding spaces are ignored, as the rules ignore them.
+    public func integer(_ setting: SettingName) -> Int { value(setting) { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    public func number(_ setting: SettingName) -> Double { value(setting) { Double($0.trimmingCharacters(in: .whitespaces)) } }
+    public func flag(_ setting: SettingName) -> Bool { value(setting) { SettingRule.parseBool($0.trimmingCharacters(in: .whitespaces)) } }
 
     /// Every rule violation, each naming the variable and the rule.
     public var problems: [String] {
-        var problems = SettingsCatalog.all.compactMap { spec in spec.validate(raw(spec.name)) }
-        let provider = raw("LLM_PROVIDER").lowercased()
-        if provider == "gemini" && raw("GEMINI_API_KEY").isEmpty {
+        var problems = SettingsCatalog.all.compactMap { spec in spec.validate(raw(spec.setting)) }
+        let provider = raw(.llmProvider).lowercased()
+        if provider == "gemini" && raw(.geminiAPIKey).isEmpty {
             problems.append("GEMINI_API_KEY must be set when LLM_PROVIDER=gemini")
         }
         return problems

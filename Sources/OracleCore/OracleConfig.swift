@@ -78,9 +78,9 @@ public struct OracleConfig: Sendable {
         /// Empty: CORS off; `["*"]`: any origin.
         public var corsAllowedOrigins: [String]
 
-        public init(requestHeadTimeoutMs: Int = 10_000, requestBodyTimeoutMs: Int = 30_000, keepAliveTimeoutMs: Int = 30_000,
-                    responseWriteTimeoutMs: Int = 30_000, maxConnections: Int = 1024, shutdownDrainTimeoutMs: Int = 10_000,
-                    corsAllowedOrigins: [String] = []) {
+        public init(requestHeadTimeoutMs: Int, requestBodyTimeoutMs: Int, keepAliveTimeoutMs: Int,
+                    responseWriteTimeoutMs: Int, maxConnections: Int, shutdownDrainTimeoutMs: Int,
+                    corsAllowedOrigins: [String]) {
             self.requestHeadTimeoutMs = requestHeadTimeoutMs
             self.requestBodyTimeoutMs = requestBodyTimeoutMs
             self.keepAliveTimeoutMs = keepAliveTimeoutMs
@@ -127,76 +127,76 @@ public struct OracleConfig: Sendable {
     }
 
     init(_ loaded: LoadedConfig) {
-        func int(_ name: String) -> Int { Int(loaded.raw(name).trimmingCharacters(in: .whitespaces)) ?? 0 }
-        func bool(_ name: String) -> Bool { SettingRule.parseBool(loaded.raw(name)) ?? false }
-        func text(_ name: String) -> String { loaded.raw(name) }
-        host = text("HOST")
-        port = int("PORT")
-        database = DatabaseLocation.parse(text("DATABASE_URL")) ?? DatabaseLocation(path: "data/oracle_sessions.db")
-        logLevel = Logger.Level(rawValue: text("LOG_LEVEL").lowercased()) ?? .info
-        maxBodyBytes = int("MAX_BODY_BYTES")
-        maxTitleLength = int("MAX_TITLE_LENGTH")
-        maxMessageLength = int("MAX_MESSAGE_LENGTH")
+        let text = loaded.raw, int = loaded.integer, bool = loaded.flag, number = loaded.number
+        func list(_ setting: SettingName) -> [String] {
+            text(setting).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        host = text(.host)
+        port = int(.port)
+        database = loaded.value(.databaseURL, DatabaseLocation.parse)
+        logLevel = loaded.value(.logLevel) { Logger.Level(rawValue: $0.lowercased()) }
+        maxBodyBytes = int(.maxBodyBytes)
+        maxTitleLength = int(.maxTitleLength)
+        maxMessageLength = int(.maxMessageLength)
         connections = ConnectionSettings(
-            requestHeadTimeoutMs: int("REQUEST_HEAD_TIMEOUT_MS"), requestBodyTimeoutMs: int("REQUEST_BODY_TIMEOUT_MS"),
-            keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS"), responseWriteTimeoutMs: int("RESPONSE_WRITE_TIMEOUT_MS"),
-            maxConnections: int("MAX_CONNECTIONS"),
-            shutdownDrainTimeoutMs: int("SHUTDOWN_DRAIN_TIMEOUT_MS"),
-            corsAllowedOrigins: text("CORS_ALLOWED_ORIGINS").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        chatAPIKeys = (try? KeyTenantMap.parse(text("CHAT_API_KEYS"))) ?? KeyTenantMap(tenantsByKey: [:])
-        adminAPIKey = text("ADMIN_API_KEY")
+            requestHeadTimeoutMs: int(.requestHeadTimeoutMs), requestBodyTimeoutMs: int(.requestBodyTimeoutMs),
+            keepAliveTimeoutMs: int(.keepAliveTimeoutMs), responseWriteTimeoutMs: int(.responseWriteTimeoutMs),
+            maxConnections: int(.maxConnections),
+            shutdownDrainTimeoutMs: int(.shutdownDrainTimeoutMs),
+            corsAllowedOrigins: list(.corsAllowedOrigins))
+        chatAPIKeys = loaded.value(.chatAPIKeys) { try? KeyTenantMap.parse($0) }
+        adminAPIKey = text(.adminAPIKey)
         llm = LLMSettings(
-            provider: text("LLM_PROVIDER").lowercased(),
-            geminiAPIKey: text("GEMINI_API_KEY"),
-            geminiModel: text("GEMINI_MODEL"),
-            geminiBaseURL: text("GEMINI_BASE_URL"),
-            openAIAPIKey: text("OPENAI_API_KEY"),
-            openAIModel: text("OPENAI_MODEL"),
-            openAIBaseURL: text("OPENAI_BASE_URL"),
-            systemPrompt: text("SYSTEM_PROMPT"),
-            connectTimeoutMs: int("LLM_CONNECT_TIMEOUT_MS"),
-            firstByteTimeoutMs: int("LLM_FIRST_BYTE_TIMEOUT_MS"),
-            idleTimeoutMs: int("LLM_IDLE_TIMEOUT_MS"),
-            totalTimeoutMs: int("LLM_TOTAL_TIMEOUT_MS"),
-            maxAttempts: int("LLM_MAX_ATTEMPTS"),
-            retryBaseDelayMs: int("LLM_RETRY_BASE_DELAY_MS"),
-            retryMaxDelayMs: int("LLM_RETRY_MAX_DELAY_MS"),
-            retryBudgetMs: int("LLM_RETRY_BUDGET_MS"),
-            breakerWindow: int("LLM_BREAKER_WINDOW"),
-            breakerMinRequests: int("LLM_BREAKER_MIN_REQUESTS"),
-            breakerFailureRate: Double(text("LLM_BREAKER_FAILURE_RATE")) ?? 0.5,
-            breakerOpenSeconds: int("LLM_BREAKER_OPEN_SECONDS"),
-            fallbackMessage: text("LLM_FALLBACK_MESSAGE")
+            provider: text(.llmProvider).lowercased(),
+            geminiAPIKey: text(.geminiAPIKey),
+            geminiModel: text(.geminiModel),
+            geminiBaseURL: text(.geminiBaseURL),
+            openAIAPIKey: text(.openAIAPIKey),
+            openAIModel: text(.openAIModel),
+            openAIBaseURL: text(.openAIBaseURL),
+            systemPrompt: text(.systemPrompt),
+            connectTimeoutMs: int(.llmConnectTimeoutMs),
+            firstByteTimeoutMs: int(.llmFirstByteTimeoutMs),
+            idleTimeoutMs: int(.llmIdleTimeoutMs),
+            totalTimeoutMs: int(.llmTotalTimeoutMs),
+            maxAttempts: int(.llmMaxAttempts),
+            retryBaseDelayMs: int(.llmRetryBaseDelayMs),
+            retryMaxDelayMs: int(.llmRetryMaxDelayMs),
+            retryBudgetMs: int(.llmRetryBudgetMs),
+            breakerWindow: int(.llmBreakerWindow),
+            breakerMinRequests: int(.llmBreakerMinRequests),
+            breakerFailureRate: number(.llmBreakerFailureRate),
+            breakerOpenSeconds: int(.llmBreakerOpenSeconds),
+            fallbackMessage: text(.llmFallbackMessage)
         )
         sessions = SessionSettings(
-            usePersistentSessions: bool("USE_PERSISTENT_SESSIONS"),
-            rolloutPercentage: int("GRADUAL_ROLLOUT_PERCENTAGE"),
-            sessionTimeout: int("PERSISTENT_SESSION_TIMEOUT"),
-            maxSessions: int("MAX_PERSISTENT_SESSIONS"),
-            cleanupInterval: int("CLEANUP_INTERVAL"),
-            enableRecovery: bool("ENABLE_SESSION_RECOVERY"),
-            maxRecoveryHistoryMessages: int("MAX_RECOVERY_HISTORY_MESSAGES"),
-            contextTokenBudget: int("CONTEXT_TOKEN_BUDGET"),
-            recoveryTimeoutSeconds: int("RECOVERY_TIMEOUT_SECONDS"),
-            emergencyCleanupThreshold: Double(text("EMERGENCY_CLEANUP_THRESHOLD")) ?? 0.95,
-            cleanupBatchSize: int("CLEANUP_BATCH_SIZE"),
-            forceCleanupOnStartup: bool("FORCE_CLEANUP_ON_STARTUP")
+            usePersistentSessions: bool(.usePersistentSessions),
+            rolloutPercentage: int(.gradualRolloutPercentage),
+            sessionTimeout: int(.persistentSessionTimeout),
+            maxSessions: int(.maxPersistentSessions),
+            cleanupInterval: int(.cleanupInterval),
+            enableRecovery: bool(.enableSessionRecovery),
+            maxRecoveryHistoryMessages: int(.maxRecoveryHistoryMessages),
+            contextTokenBudget: int(.contextTokenBudget),
+            recoveryTimeoutSeconds: int(.recoveryTimeoutSeconds),
+            emergencyCleanupThreshold: number(.emergencyCleanupThreshold),
+            cleanupBatchSize: int(.cleanupBatchSize),
+            forceCleanupOnStartup: bool(.forceCleanupOnStartup)
         )
-        policiesDirectory = text("POLICIES_DIR")
-        luaDirectory = text("LUA_DIR")
+        policiesDirectory = text(.policiesDir)
+        luaDirectory = text(.luaDir)
         policyRuntime = PolicyRuntimeSettings(
-            instructionBudget: int("POLICY_INSTRUCTION_BUDGET"), memoryLimitMB: int("POLICY_MEMORY_LIMIT_MB"),
-            timeoutMs: int("POLICY_TIMEOUT_MS"), states: int("POLICY_STATES"), watchIntervalMs: int("POLICY_WATCH_INTERVAL_MS"),
-            decisionLogMaxRows: int("DECISION_LOG_MAX_ROWS"), decisionLogMaxBytes: int("DECISION_LOG_MAX_BYTES"),
-            sampleRates: Dictionary(uniqueKeysWithValues: ["rollout", "severity", "cleanup", "escalation"].map {
-                ($0, Double(text("DECISION_SAMPLE_\($0.uppercased())")) ?? 1)
-            }))
-        healthCheckInterval = int("HEALTH_CHECK_INTERVAL")
-        incidentResolveAfter = int("INCIDENT_RESOLVE_AFTER")
-        alertWebhookURLs = text("ALERT_WEBHOOK_URL").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        notifyMaxAttempts = int("NOTIFY_MAX_ATTEMPTS")
+            instructionBudget: int(.policyInstructionBudget), memoryLimitMB: int(.policyMemoryLimitMB),
+            timeoutMs: int(.policyTimeoutMs), states: int(.policyStates), watchIntervalMs: int(.policyWatchIntervalMs),
+            decisionLogMaxRows: int(.decisionLogMaxRows), decisionLogMaxBytes: int(.decisionLogMaxBytes),
+            sampleRates: [
+                "rollout": number(.decisionSampleRollout), "severity": number(.decisionSampleSeverity),
+                "cleanup": number(.decisionSampleCleanup), "escalation": number(.decisionSampleEscalation),
+            ])
+        healthCheckInterval = int(.healthCheckInterval)
+        incidentResolveAfter = int(.incidentResolveAfter)
+        alertWebhookURLs = list(.alertWebhookURL)
+        notifyMaxAttempts = int(.notifyMaxAttempts)
         resolved = loaded.values
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// validation of runtime overrides — so a rule is written once.
 ///
 /// ```swift
-/// let spec = SettingsCatalog.spec(named: "GRADUAL_ROLLOUT_PERCENTAGE")!
+/// let spec = SettingsCatalog.spec(.gradualRolloutPercentage)
 /// spec.validate("150") // → "GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100 (got 150)"
 /// ```
 public struct SettingSpec: Sendable {
@@ -20,7 +20,7 @@ public struct SettingSpec: Sendable {
         case operations = "Operations"
     }
 
-    public let name: String
+    public let setting: SettingName
     public let defaultValue: String
     public let rule: SettingRule
     public let group: Group
@@ -31,10 +31,10 @@ public struct SettingSpec: Sendable {
     public let isOverridable: Bool
 
     public init(
-        _ name: String, default defaultValue: String, _ rule: SettingRule, group: Group,
+        _ setting: SettingName, default defaultValue: String, _ rule: SettingRule, group: Group,
         secret: Bool = false, overridable: Bool = false, _ summary: String
     ) {
-        self.name = name
+        self.setting = setting
         self.defaultValue = defaultValue
         self.rule = rule
         self.group = group
@@ -42,6 +42,9 @@ public struct SettingSpec: Sendable {
         self.isSecret = secret
         self.isOverridable = overridable
     }
+
+    /// The environment variable's name.
+    public var name: String { setting.rawValue }
 
     /// Checks a raw value against the rule; returns the problem, or nil when valid.
     public func validate(_ raw: String) -> String? {

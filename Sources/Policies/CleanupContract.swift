@@ -51,7 +51,7 @@ public struct CleanupInput: PolicyInput, Equatable {
         .init("now", "int", "unix seconds (for future time-of-day rules; unused today)") { $0.now },
         .init("active", "int", "sessions currently in the cache") { $0.active },
         .init("capacity", "int", "`MAX_PERSISTENT_SESSIONS`; `<= 0` means unknown/unlimited") { $0.capacity },
-        .init("memory_usage_percent", "number 0..100", "system memory in use, percent (0 when it could not be read)") {
+        .init("memory_usage_percent", "number 0..100", "memory in use over the container's cgroup limit (the host's memory without one), percent, the same reading as severity.lua's; 0 when it could not be read") {
             $0.memoryUsagePercent
         },
         timeoutField,

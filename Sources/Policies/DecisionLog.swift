@@ -74,7 +74,7 @@ public final class DecisionLog: Sendable {
         let decision = StoredDecision(
             policy: kind.rawValue, version: version,
             input: recordable(input), output: recordable(output),
-            durationMicros: Int(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000),
+            durationMicros: Int(duration.microseconds),
             // Redacted before it is cut, so no part of a secret can survive the cut.
             fallback: fallback, error: error.map { redactor.redact($0).limitedUTF8(to: Self.maxFieldBytes) }, createdAt: Date())
         state.withLock { state in

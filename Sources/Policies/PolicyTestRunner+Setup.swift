@@ -1,5 +1,6 @@
 import Foundation
 import LuaRuntime
+import OracleCore
 
 /// Builds the sandbox for one test: host helpers, the policy (its entry wrapped so every
 /// result is checked against the contract), the test library, the test file, the harness.
@@ -115,9 +116,8 @@ struct TestSetup {
     func run(name: String, caseIndex: Int?, coverage: Bool, into covered: inout Set<Int>, timedOut: inout Bool) -> PolicyTestResult {
         let start = ContinuousClock.now
         func result(_ status: PolicyTestResult.Status, _ message: String? = nil, _ location: String? = nil) -> PolicyTestResult {
-            let d = ContinuousClock.now - start
-            return PolicyTestResult(file: testFile, name: name, status: status, message: message, location: resolve(location),
-                                    durationMs: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            PolicyTestResult(file: testFile, name: name, status: status, message: message, location: resolve(location),
+                             durationMs: (ContinuousClock.now - start).milliseconds)
         }
         let state: LuaState
         do {

@@ -73,7 +73,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         .init("avg_response_ms", "number", "average `send_message` duration, milliseconds") { $0.avgResponseMs },
         .init("p95_response_ms", "number", "95th percentile, milliseconds (informational)") { $0.p95ResponseMs },
         .init("cache_hit_ratio", "number 0..1, optional", "absent when there was no cache traffic") { $0.cacheHitRatio },
-        .init("memory_usage_percent", "number 0..100, optional", "process/system memory in use, percent; absent when it could not be read") {
+        .init("memory_usage_percent", "number 0..100, optional", "memory in use over the container's cgroup limit (the host's memory without one), percent; absent when it could not be read") {
             $0.memoryUsagePercent
         },
         .init("database.status", PolicyField.oneOf(["healthy", "degraded", "unhealthy"]), "") { $0.database.status },

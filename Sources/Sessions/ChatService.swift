@@ -1,6 +1,7 @@
 import Foundation
 import LLM
 import Logging
+import OracleCore
 import Policies
 import Storage
 
@@ -46,7 +47,8 @@ public final class ChatService: Sendable {
     let logger: Logger
 
     public init(store: any ChatStore, provider: any LLMProvider, systemPrompt: String, live: LiveSettings,
-                policies: PolicyHost?, operations: OperationStats = OperationStats(),
+                policies: PolicyHost?,
+                operations: OperationStats = OperationStats(window: .seconds(SettingsCatalog.defaults.integer(.metricsWindowSeconds))),
                 logger: Logger = Logger(label: "oracle.chat"),
                 clock: @escaping @Sendable () -> Double = SessionCache.uptime) {
         self.store = store
@@ -163,9 +165,7 @@ public final class ChatService: Sendable {
         NewMessage(
             role: .assistant, content: completion.text, status: status,
             provider: completion.provider, model: completion.model,
-            usage: StoredUsage(
-                promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens,
-                totalTokens: completion.usage.totalTokens, cachedTokens: completion.usage.cachedPromptTokens),
+            usage: completion.usage,
             isFallback: completion.isFallback)
     }
 }

@@ -40,7 +40,7 @@ public enum ContextWindow {
     }
 
     public static func turn(_ entry: ContextEntry) -> ChatTurn {
-        ChatTurn(role: ChatTurn.Role(rawValue: entry.role.rawValue) ?? .user, content: entry.content)
+        ChatTurn(role: entry.role, content: entry.content)
     }
 
     /// About four characters (UTF-8 bytes) per token, rounded up.

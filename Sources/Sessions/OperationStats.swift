@@ -30,9 +30,10 @@ public final class OperationStats: Sendable {
     let state: Mutex<Window>
 
     /// - Parameters:
-    ///   - window: how far back a snapshot looks (at least one second).
+    ///   - window: how far back a snapshot looks (at least one second); the server's is
+    ///     `METRICS_WINDOW_SECONDS` (``init(settings:)``).
     ///   - origin: any instant before the first record; tests pass their own clock's start.
-    public init(window: Duration = .seconds(300), sampleCapacity: Int = 2048, origin: ContinuousClock.Instant = .now) {
+    public init(window: Duration, sampleCapacity: Int = 2048, origin: ContinuousClock.Instant = .now) {
         let seconds = max(1, Int(window.components.seconds))
         let capacity = max(1, sampleCapacity)
         // At most 300 slots: a one-day window counts in 288-second steps, the default one per second.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OracleCore
 import Policies
 
 /// What a cleanup pass did.
@@ -15,7 +16,7 @@ extension SessionCache {
     /// Asks `cleanup.lua` for a plan for the cache as it is now.
     public func planCleanup(policies: PolicyHost?, memoryPercent: Double? = nil) async -> (plan: CleanupPlan, isFallback: Bool) {
         let settings = live.sessions
-        let memory = memoryPercent ?? MemoryUsage.current()?.percent ?? 0
+        let memory = memoryPercent ?? SystemMemory.read().usagePercent
         guard let policies else {
             return (CleanupPlan(idleTTL: settings.sessionTimeout, maxEvictions: settings.cleanupBatchSize,
                                 emergency: false, reason: "no policy host: normal plan from settings"), true)

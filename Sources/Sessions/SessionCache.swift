@@ -51,8 +51,7 @@ public final class SessionCache: Sendable {
 
     /// Seconds on the monotonic clock.
     public static let uptime: @Sendable () -> Double = {
-        let elapsed = ContinuousClock.now - origin
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - origin).seconds
     }
     private static let origin = ContinuousClock.now
 

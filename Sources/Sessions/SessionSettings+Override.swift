@@ -9,19 +9,19 @@ extension OracleConfig.SessionSettings {
         let value = raw.trimmingCharacters(in: .whitespaces)
         func int(_ current: Int) -> Int { Int(value) ?? current }
         func bool(_ current: Bool) -> Bool { SettingRule.parseBool(value) ?? current }
-        switch name {
-        case "USE_PERSISTENT_SESSIONS": usePersistentSessions = bool(usePersistentSessions)
-        case "GRADUAL_ROLLOUT_PERCENTAGE": rolloutPercentage = int(rolloutPercentage)
-        case "PERSISTENT_SESSION_TIMEOUT": sessionTimeout = int(sessionTimeout)
-        case "MAX_PERSISTENT_SESSIONS": maxSessions = int(maxSessions)
-        case "CLEANUP_INTERVAL": cleanupInterval = int(cleanupInterval)
-        case "ENABLE_SESSION_RECOVERY": enableRecovery = bool(enableRecovery)
-        case "MAX_RECOVERY_HISTORY_MESSAGES": maxRecoveryHistoryMessages = int(maxRecoveryHistoryMessages)
-        case "CONTEXT_TOKEN_BUDGET": contextTokenBudget = int(contextTokenBudget)
-        case "RECOVERY_TIMEOUT_SECONDS": recoveryTimeoutSeconds = int(recoveryTimeoutSeconds)
-        case "EMERGENCY_CLEANUP_THRESHOLD": emergencyCleanupThreshold = Double(value) ?? emergencyCleanupThreshold
-        case "CLEANUP_BATCH_SIZE": cleanupBatchSize = int(cleanupBatchSize)
-        case "FORCE_CLEANUP_ON_STARTUP": forceCleanupOnStartup = bool(forceCleanupOnStartup)
+        switch SettingName(rawValue: name) {
+        case .usePersistentSessions?: usePersistentSessions = bool(usePersistentSessions)
+        case .gradualRolloutPercentage?: rolloutPercentage = int(rolloutPercentage)
+        case .persistentSessionTimeout?: sessionTimeout = int(sessionTimeout)
+        case .maxPersistentSessions?: maxSessions = int(maxSessions)
+        case .cleanupInterval?: cleanupInterval = int(cleanupInterval)
+        case .enableSessionRecovery?: enableRecovery = bool(enableRecovery)
+        case .maxRecoveryHistoryMessages?: maxRecoveryHistoryMessages = int(maxRecoveryHistoryMessages)
+        case .contextTokenBudget?: contextTokenBudget = int(contextTokenBudget)
+        case .recoveryTimeoutSeconds?: recoveryTimeoutSeconds = int(recoveryTimeoutSeconds)
+        case .emergencyCleanupThreshold?: emergencyCleanupThreshold = Double(value) ?? emergencyCleanupThreshold
+        case .cleanupBatchSize?: cleanupBatchSize = int(cleanupBatchSize)
+        case .forceCleanupOnStartup?: forceCleanupOnStartup = bool(forceCleanupOnStartup)
         default: return false
         }
         return true

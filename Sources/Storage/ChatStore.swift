@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 
 /// Durable storage of chat sessions and their messages, scoped by tenant.
 ///
@@ -49,11 +50,6 @@ public struct SessionPage: Sendable, Equatable {
     public var total: Int
 }
 
-/// The role of a stored message.
-public enum MessageRole: String, Sendable, Codable, CaseIterable {
-    case system, user, assistant
-}
-
 /// Whether a message is whole.
 public enum MessageStatus: String, Sendable, Codable {
     /// A user message with its reply, or a full assistant reply.
@@ -89,7 +85,7 @@ public struct NewMessage: Sendable, Equatable {
     public var status: MessageStatus
     public var provider: String?
     public var model: String?
-    public var usage: StoredUsage?
+    public var usage: TokenUsage?
     public var isFallback: Bool
     /// Why a `failed` user message got no reply.
     public var error: String?
@@ -97,7 +93,7 @@ public struct NewMessage: Sendable, Equatable {
     public var createdAt: Date?
 
     public init(role: MessageRole, content: String, status: MessageStatus = .complete,
-                provider: String? = nil, model: String? = nil, usage: StoredUsage? = nil, isFallback: Bool = false,
+                provider: String? = nil, model: String? = nil, usage: TokenUsage? = nil, isFallback: Bool = false,
                 error: String? = nil, createdAt: Date? = nil) {
         self.role = role
         self.content = content
@@ -118,20 +114,6 @@ extension ChatStore {
     }
 }
 
-public struct StoredUsage: Sendable, Equatable, Codable {
-    public var promptTokens: Int
-    public var completionTokens: Int
-    public var totalTokens: Int
-    public var cachedTokens: Int
-
-    public init(promptTokens: Int, completionTokens: Int, totalTokens: Int, cachedTokens: Int) {
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
-        self.totalTokens = totalTokens
-        self.cachedTokens = cachedTokens
-    }
-}
-
 public struct StoredMessage: Sendable, Equatable, Codable {
     public var id: String
     public var sessionID: String
@@ -142,7 +124,7 @@ public struct StoredMessage: Sendable, Equatable, Codable {
     public var status: MessageStatus
     public var provider: String?
     public var model: String?
-    public var usage: StoredUsage?
+    public var usage: TokenUsage?
     public var isFallback: Bool
     public var error: String?
     public var createdAt: Date

@@ -38,6 +38,13 @@ public struct StoredIncident: Sendable, Equatable, Codable {
     public var isOpen: Bool { status != "resolved" }
 }
 
+/// A row of `incidents`; `reasons` and `actions_taken` are JSON arrays of text.
+extension StoredIncident: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "incidents"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
 /// One entry of an incident's timeline.
 public struct IncidentEvent: Sendable, Equatable, Codable {
     public var id: Int64
@@ -49,6 +56,17 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
     public var message: String
     /// JSON text: the metrics at that step, the action's parameters, etc.
     public var data: String?
+
+    /// The columns, spelled out: `incidentID` would not survive snake_case conversion (`incident_id`
+    /// converts back to `incidentId`).
+    enum CodingKeys: String, CodingKey {
+        case id, incidentID = "incident_id", at, kind, message, data
+    }
+}
+
+/// A row of `incident_events`.
+extension IncidentEvent: FetchableRecord {
+    public static let databaseTableName = "incident_events"
 }
 
 /// A notification waiting for (or done with) delivery.
@@ -66,6 +84,17 @@ public struct OutboxNotification: Sendable, Equatable, Codable {
     public var lastError: String?
     public var createdAt: Date
     public var deliveredAt: Date?
+
+    /// The columns, spelled out as ``IncidentEvent``'s are.
+    enum CodingKeys: String, CodingKey {
+        case id, incidentID = "incident_id", channel, target, template, text, status, attempts,
+             nextAttemptAt = "next_attempt_at", lastError = "last_error", createdAt = "created_at", deliveredAt = "delivered_at"
+    }
+}
+
+/// A row of `notification_outbox`.
+extension OutboxNotification: FetchableRecord {
+    public static let databaseTableName = "notification_outbox"
 }
 
 extension SQLiteStore {
@@ -119,39 +148,23 @@ extension SQLiteStore {
     // MARK: Incidents
 
     /// Inserts or updates (an upsert, never `REPLACE`, which would cascade-delete the timeline).
+    /// When and with what metrics an incident opened never change.
     public func saveIncident(_ incident: StoredIncident) async throws {
         try await writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO incidents (id, severity, status, level, reasons, opened_at, acknowledged_at,
-                    acknowledged_by, mitigated_at, resolved_at, resolution_note, last_notified_at, clear_since,
-                    actions_taken, opening_metrics)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, status = excluded.status,
-                    level = excluded.level, reasons = excluded.reasons, acknowledged_at = excluded.acknowledged_at,
-                    acknowledged_by = excluded.acknowledged_by, mitigated_at = excluded.mitigated_at,
-                    resolved_at = excluded.resolved_at, resolution_note = excluded.resolution_note,
-                    last_notified_at = excluded.last_notified_at, clear_since = excluded.clear_since,
-                    actions_taken = excluded.actions_taken
-                """, arguments: [
-                    incident.id, incident.severity, incident.status, incident.level, Self.json(incident.reasons),
-                    incident.openedAt, incident.acknowledgedAt, incident.acknowledgedBy, incident.mitigatedAt,
-                    incident.resolvedAt, incident.resolutionNote, incident.lastNotifiedAt, incident.clearSince,
-                    Self.json(incident.actionsTaken), incident.openingMetrics,
-                ])
+            _ = try incident.upsertAndFetch(db, onConflict: ["id"]) { _ in
+                [Column("opened_at").noOverwrite, Column("opening_metrics").noOverwrite]
+            }
         }
     }
 
     public func incident(id: String) async throws -> StoredIncident? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id]).map(StoredIncident.init(row:))
-        }
+        try await writer.read { db in try StoredIncident.fetchOne(db, key: id) }
     }
 
     /// The incident still open (there is at most one: one condition, one incident).
     public func openIncident() async throws -> StoredIncident? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE status != 'resolved' ORDER BY opened_at DESC LIMIT 1")
-                .map(StoredIncident.init(row:))
+            try StoredIncident.fetchOne(db, sql: "SELECT * FROM incidents WHERE status != 'resolved' ORDER BY opened_at DESC LIMIT 1")
         }
     }
 
@@ -163,7 +176,7 @@ extension SQLiteStore {
             if let severity { sql += " AND severity = ?"; arguments += [severity] }
             sql += " ORDER BY opened_at DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredIncident.init(row:))
+            return try StoredIncident.fetchAll(db, sql: sql, arguments: arguments)
         }
     }
 
@@ -177,8 +190,8 @@ extension SQLiteStore {
 
     public func incidentEvents(_ incidentID: String) async throws -> [IncidentEvent] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id",
-                             arguments: [incidentID]).map(IncidentEvent.init(row:))
+            try IncidentEvent.fetchAll(db, sql: "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id",
+                                       arguments: [incidentID])
         }
     }
 
@@ -196,17 +209,17 @@ extension SQLiteStore {
 
     public func dueNotifications(now: Date, limit: Int) async throws -> [OutboxNotification] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try OutboxNotification.fetchAll(db, sql: """
                 SELECT * FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= ?
                 ORDER BY id LIMIT ?
-                """, arguments: [now, limit]).map(OutboxNotification.init(row:))
+                """, arguments: [now, limit])
         }
     }
 
     public func notifications(incidentID: String) async throws -> [OutboxNotification] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM notification_outbox WHERE incident_id = ? ORDER BY id",
-                             arguments: [incidentID]).map(OutboxNotification.init(row:))
+            try OutboxNotification.fetchAll(db, sql: "SELECT * FROM notification_outbox WHERE incident_id = ? ORDER BY id",
+                                            arguments: [incidentID])
         }
     }
 
@@ -219,45 +232,5 @@ extension SQLiteStore {
                     delivered_at = ? WHERE id = ?
                 """, arguments: [status, attempts, error, nextAttemptAt ?? at, delivered ? at : nil, id])
         }
-    }
-
-    static func json(_ strings: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(strings), as: UTF8.self)) ?? "[]"
-    }
-
-    static func strings(_ json: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
-    }
-}
-
-extension StoredIncident {
-    init(row: Row) {
-        self.init(id: row["id"], severity: row["severity"], status: row["status"], level: row["level"],
-                  reasons: SQLiteStore.strings(row["reasons"]), openedAt: row["opened_at"],
-                  openingMetrics: row["opening_metrics"])
-        acknowledgedAt = row["acknowledged_at"]
-        acknowledgedBy = row["acknowledged_by"]
-        mitigatedAt = row["mitigated_at"]
-        resolvedAt = row["resolved_at"]
-        resolutionNote = row["resolution_note"]
-        lastNotifiedAt = row["last_notified_at"]
-        clearSince = row["clear_since"]
-        actionsTaken = SQLiteStore.strings(row["actions_taken"])
-    }
-}
-
-extension IncidentEvent {
-    init(row: Row) {
-        self.init(id: row["id"], incidentID: row["incident_id"], at: row["at"], kind: row["kind"],
-                  message: row["message"], data: row["data"])
-    }
-}
-
-extension OutboxNotification {
-    init(row: Row) {
-        self.init(id: row["id"], incidentID: row["incident_id"], channel: row["channel"], target: row["target"],
-                  template: row["template"], text: row["text"], status: row["status"], attempts: row["attempts"],
-                  nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"], createdAt: row["created_at"],
-                  deliveredAt: row["delivered_at"])
     }
 }

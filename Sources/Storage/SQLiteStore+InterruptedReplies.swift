@@ -1,5 +1,6 @@
 import GRDB
 import Logging
+import OracleCore
 
 extension SQLiteStore {
     /// The `error` of a question whose reply a stop of the server cut off.

@@ -108,8 +108,8 @@ extension StoredMessage {
             status: MessageStatus(rawValue: row[5]) ?? .complete,
             provider: row[6], model: row[7],
             usage: prompt.map { prompt in
-                StoredUsage(promptTokens: prompt, completionTokens: row[9] ?? 0,
-                            totalTokens: row[10] ?? 0, cachedTokens: row[11] ?? 0)
+                TokenUsage(promptTokens: prompt, completionTokens: row[9] ?? 0,
+                           totalTokens: row[10] ?? 0, cachedTokens: row[11] ?? 0)
             },
             isFallback: row[12], error: row[13], createdAt: row[14])
     }

@@ -90,8 +90,7 @@ public final class SQLiteStore: ChatStore {
     }
 
     static func ms(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        (ContinuousClock.now - start).milliseconds
     }
 
     /// Checkpoints the WAL into the database file (so the file alone is complete, as a copy

@@ -44,4 +44,15 @@ import Testing
             #expect(read == (try JSONSerialization.jsonObject(with: encoded) as? NSDictionary))
         }
     }
+
+    /// The stored token counts are the provider's `TokenUsage`; the API shows them under the
+    /// same four names it always had.
+    @Test func usageKeepsItsWireNames() throws {
+        let reply = try Self.stored([
+            "usage": ["promptTokens": 12, "completionTokens": 5, "totalTokens": 17, "cachedTokens": 3],
+        ])
+        let message = try JSONSerialization.jsonObject(with: JSONResponse.encoder.encode(MessageBody(reply))) as? [String: Any]
+        let usage = try #require(message?["usage"] as? [String: Int])
+        #expect(usage == ["prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17, "cached_tokens": 3])
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LLM
+import OracleCore
 import Testing
 import TestSupport
 
@@ -22,7 +23,7 @@ import TestSupport
         let provider = raw(kind, upstream, transport: transport)
         let reply = try await bounded { try await provider.complete(Fixture.hello) }
         #expect(reply.text == "Echo: hello there")
-        #expect(reply.usage == TokenUsage(promptTokens: 12, completionTokens: 5, totalTokens: 17, cachedPromptTokens: 4))
+        #expect(reply.usage == TokenUsage(promptTokens: 12, completionTokens: 5, totalTokens: 17, cachedTokens: 4))
         #expect(reply.finishReason == "stop")
         #expect(reply.provider == (kind == .gemini ? "gemini" : "openai"))
         #expect(reply.isFallback == false)
@@ -38,7 +39,7 @@ import TestSupport
         #expect(collected.error == nil)
         #expect(collected.deltas == ["one ", "two ", "three"])
         #expect(collected.done?.text == "one two three")
-        #expect(collected.done?.usage == TokenUsage(promptTokens: 9, completionTokens: 3, cachedPromptTokens: 2))
+        #expect(collected.done?.usage == TokenUsage(promptTokens: 9, completionTokens: 3, cachedTokens: 2))
         await transport.shutdown()
         await upstream.stop()
     }

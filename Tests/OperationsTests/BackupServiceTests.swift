@@ -8,11 +8,9 @@ import TestSupport
 
 @Suite struct BackupServiceTests {
     @Test func recordsSuccessAndFailureInTheStatus() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = try SQLiteStore(location: DatabaseLocation(path: dir.file("oracle_sessions.db")))
-        defer { try? store.close() }
-        try await store.migrate()
+        let fixture = try await MigratedStore()
+        defer { fixture.close() }
+        let (dir, store) = (fixture.dir, fixture.store)
         let status = BackupStatus(intervalSeconds: 60)
         #expect(status.snapshot.status == "pending")
 
@@ -34,11 +32,9 @@ import TestSupport
     }
 
     @Test func integrityMonitorCachesTheQuickCheck() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = try SQLiteStore(location: DatabaseLocation(path: dir.file("oracle_sessions.db")))
-        defer { try? store.close() }
-        try await store.migrate()
+        let fixture = try await MigratedStore()
+        defer { fixture.close() }
+        let store = fixture.store
         let status = IntegrityStatus()
         #expect(status.snapshot.status == "unknown")
         await IntegrityMonitor(store: store, status: status, logger: Logger(label: "test")).checkOnce()

@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 import Sessions
 import Storage
 import Testing

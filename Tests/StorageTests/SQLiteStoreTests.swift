@@ -194,7 +194,7 @@ import TestSupport
                 _ = try await store.appendMessage(NewMessage(role: .user, content: "hello \(i)"), sessionID: s.id, tenant: "t")
                 _ = try await store.appendMessage(
                     NewMessage(role: .assistant, content: "reply \(i)", provider: "offline", model: "m",
-                               usage: StoredUsage(promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 1)),
+                               usage: TokenUsage(promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 1)),
                     sessionID: s.id, tenant: "t")
             }
             try store.close()
@@ -205,7 +205,7 @@ import TestSupport
         for (i, id) in ids.enumerated() {
             let messages = try await reopened.messages(sessionID: id, tenant: "t", last: nil)
             #expect(messages.map(\.content) == ["hello \(i + 1)", "reply \(i + 1)"])
-            #expect(messages[1].usage == StoredUsage(promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 1))
+            #expect(messages[1].usage == TokenUsage(promptTokens: 2, completionTokens: 3, totalTokens: 5, cachedTokens: 1))
         }
         try reopened.close()
     }

@@ -47,8 +47,7 @@ for round in 0..<rounds {
         if ContinuousClock.now - start > .seconds(5) { print("round \(round): new version not active after 5 s"); break }
         try await Task.sleep(for: .milliseconds(1))
     }
-    let d = ContinuousClock.now - start
-    latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+    latencies.append((ContinuousClock.now - start).milliseconds)
 }
 watching.cancel()
 let sorted = latencies.sorted()

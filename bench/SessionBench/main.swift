@@ -67,12 +67,8 @@ func sessionWithHistory() async throws -> String {
     return id
 }
 
-func microseconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
-}
-
 func report(_ name: String, _ samples: [Duration], reads: Int? = nil) {
-    let sorted = samples.map(microseconds).sorted()
+    let sorted = samples.map(\.microseconds).sorted()
     func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
     var line = name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " p50 %8.1f µs   p99 %8.1f µs", pct(0.5), pct(0.99))
     if let reads { line += String(format: "   history reads/message %.2f", Double(reads) / Double(samples.count)) }
@@ -157,7 +153,7 @@ for name in order {
 }
 print("per message, less the time spent inside its provider call and its store calls:")
 for name in order.dropFirst(2) { report("  " + name, results[name]!.own) }
-func p50(_ samples: [Duration]) -> Double { samples.map(microseconds).sorted()[samples.count / 2] }
+func p50(_ samples: [Duration]) -> Double { samples.map(\.microseconds).sorted()[samples.count / 2] }
 let hitOwn = p50(results["cache hit"]!.own)
 print(String(format: "hit path cost over the provider call and its durable write (p50) %.1f µs (target ≤ 50 µs)", hitOwn))
 print(String(format: "  cross-check from the p50s above: hit − provider − writes = %.1f µs (the writes' fsync makes this one noisy)",
@@ -175,11 +171,11 @@ report("recovery read of 50 messages", recoverySamples)
 let memoryPath = try await makePath("memory", rollout: 100, capacity: cachedSessions)
 let limits = ContextLimits(maxMessages: historyMessages, tokenBudget: 8000)
 let ids = (0..<cachedSessions).map { _ in UUID().uuidString.lowercased() }
-let before = MemoryUsage.residentBytes() ?? 0
+let before = Int(SystemMemory.read().processResidentBytes ?? 0)
 for id in ids {
     memoryPath.cache.commit(id, tenant: "default", turns: [ChatTurn(role: .user, content: "hi"), ChatTurn(role: .assistant, content: "ok")], limits: limits)
 }
-let after = MemoryUsage.residentBytes() ?? 0
+let after = Int(SystemMemory.read().processResidentBytes ?? 0)
 print(String(format: "memory per cached session          %8.0f bytes (RSS +%.1f MiB over %d sessions; ids and a 2-turn context)",
              Double(after - before) / Double(cachedSessions), Double(after - before) / 1_048_576, memoryPath.cache.count))
 try store.close()

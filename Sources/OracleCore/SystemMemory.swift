@@ -3,6 +3,9 @@ import Foundation
 /// Memory in use where the server runs: its container's cgroup limit when it has one, the
 /// host's otherwise; and the process's own resident size.
 ///
+/// The one reader of the kernel's memory files: the monitoring endpoints, `/metrics`, the
+/// severity input and the session cache's cleanup plan all judge the same reading.
+///
 /// ```swift
 /// let memory = SystemMemory.read()
 /// print(memory.usagePercent, memory.source)   // 41.7 cgroup

@@ -1,0 +1,86 @@
+/// The name of every setting, so code names a setting with a constant the compiler checks
+/// instead of a string literal it cannot. ``SettingsCatalog`` holds exactly one spec per case, in this
+/// order (SettingNameTests); the raw value is the environment variable's name.
+public enum SettingName: String, Sendable, CaseIterable {
+    // MARK: Server
+    case host = "HOST"
+    case port = "PORT"
+    case databaseURL = "DATABASE_URL"
+    case logLevel = "LOG_LEVEL"
+    case maxBodyBytes = "MAX_BODY_BYTES"
+    case maxTitleLength = "MAX_TITLE_LENGTH"
+    case maxMessageLength = "MAX_MESSAGE_LENGTH"
+    case requestHeadTimeoutMs = "REQUEST_HEAD_TIMEOUT_MS"
+    case requestBodyTimeoutMs = "REQUEST_BODY_TIMEOUT_MS"
+    case keepAliveTimeoutMs = "KEEP_ALIVE_TIMEOUT_MS"
+    case responseWriteTimeoutMs = "RESPONSE_WRITE_TIMEOUT_MS"
+    case maxConnections = "MAX_CONNECTIONS"
+    case shutdownDrainTimeoutMs = "SHUTDOWN_DRAIN_TIMEOUT_MS"
+    case corsAllowedOrigins = "CORS_ALLOWED_ORIGINS"
+
+    // MARK: Security
+    case chatAPIKeys = "CHAT_API_KEYS"
+    case adminAPIKey = "ADMIN_API_KEY"
+
+    // MARK: LLM provider
+    case llmProvider = "LLM_PROVIDER"
+    case geminiAPIKey = "GEMINI_API_KEY"
+    case geminiModel = "GEMINI_MODEL"
+    case geminiBaseURL = "GEMINI_BASE_URL"
+    case openAIAPIKey = "OPENAI_API_KEY"
+    case openAIModel = "OPENAI_MODEL"
+    case openAIBaseURL = "OPENAI_BASE_URL"
+    case systemPrompt = "SYSTEM_PROMPT"
+    case llmConnectTimeoutMs = "LLM_CONNECT_TIMEOUT_MS"
+    case llmFirstByteTimeoutMs = "LLM_FIRST_BYTE_TIMEOUT_MS"
+    case llmIdleTimeoutMs = "LLM_IDLE_TIMEOUT_MS"
+    case llmTotalTimeoutMs = "LLM_TOTAL_TIMEOUT_MS"
+    case llmMaxAttempts = "LLM_MAX_ATTEMPTS"
+    case llmRetryBaseDelayMs = "LLM_RETRY_BASE_DELAY_MS"
+    case llmRetryMaxDelayMs = "LLM_RETRY_MAX_DELAY_MS"
+    case llmRetryBudgetMs = "LLM_RETRY_BUDGET_MS"
+    case llmBreakerWindow = "LLM_BREAKER_WINDOW"
+    case llmBreakerMinRequests = "LLM_BREAKER_MIN_REQUESTS"
+    case llmBreakerFailureRate = "LLM_BREAKER_FAILURE_RATE"
+    case llmBreakerOpenSeconds = "LLM_BREAKER_OPEN_SECONDS"
+    case llmFallbackMessage = "LLM_FALLBACK_MESSAGE"
+
+    // MARK: Persistent sessions
+    case usePersistentSessions = "USE_PERSISTENT_SESSIONS"
+    case gradualRolloutPercentage = "GRADUAL_ROLLOUT_PERCENTAGE"
+    case persistentSessionTimeout = "PERSISTENT_SESSION_TIMEOUT"
+    case maxPersistentSessions = "MAX_PERSISTENT_SESSIONS"
+    case cleanupInterval = "CLEANUP_INTERVAL"
+    case enableSessionRecovery = "ENABLE_SESSION_RECOVERY"
+    case maxRecoveryHistoryMessages = "MAX_RECOVERY_HISTORY_MESSAGES"
+    case contextTokenBudget = "CONTEXT_TOKEN_BUDGET"
+    case recoveryTimeoutSeconds = "RECOVERY_TIMEOUT_SECONDS"
+    case emergencyCleanupThreshold = "EMERGENCY_CLEANUP_THRESHOLD"
+    case cleanupBatchSize = "CLEANUP_BATCH_SIZE"
+    case forceCleanupOnStartup = "FORCE_CLEANUP_ON_STARTUP"
+
+    // MARK: Policies
+    case policiesDir = "POLICIES_DIR"
+    case luaDir = "LUA_DIR"
+    case policyInstructionBudget = "POLICY_INSTRUCTION_BUDGET"
+    case policyMemoryLimitMB = "POLICY_MEMORY_LIMIT_MB"
+    case policyTimeoutMs = "POLICY_TIMEOUT_MS"
+    case policyStates = "POLICY_STATES"
+    case policyWatchIntervalMs = "POLICY_WATCH_INTERVAL_MS"
+    case decisionLogMaxRows = "DECISION_LOG_MAX_ROWS"
+    case decisionLogMaxBytes = "DECISION_LOG_MAX_BYTES"
+    case decisionSampleRollout = "DECISION_SAMPLE_ROLLOUT"
+    case decisionSampleSeverity = "DECISION_SAMPLE_SEVERITY"
+    case decisionSampleCleanup = "DECISION_SAMPLE_CLEANUP"
+    case decisionSampleEscalation = "DECISION_SAMPLE_ESCALATION"
+
+    // MARK: Operations
+    case healthCheckInterval = "HEALTH_CHECK_INTERVAL"
+    case incidentResolveAfter = "INCIDENT_RESOLVE_AFTER"
+    case alertWebhookURL = "ALERT_WEBHOOK_URL"
+    case notifyMaxAttempts = "NOTIFY_MAX_ATTEMPTS"
+    case metricsWindowSeconds = "METRICS_WINDOW_SECONDS"
+    case backupDir = "BACKUP_DIR"
+    case backupInterval = "BACKUP_INTERVAL"
+    case backupKeep = "BACKUP_KEEP"
+}

@@ -1,0 +1,33 @@
+import Foundation
+import OracleCore
+@testable import Operations
+import Policies
+import Testing
+
+@Suite struct MonitoringSnapshotTests {
+    let traffic = MonitoringSnapshot.Traffic(requests: 412, avgResponseMs: 2350, p95ResponseMs: 8800, errorRate: 0.31,
+                                             errorRatePerHour: 510, tenantsAffected: 7)
+
+    @Test func encodesWithTheSeverityPolicysFieldNames() throws {
+        let memory = SystemMemory(usedBytes: 962, limitBytes: 1000, source: .cgroup, processResidentBytes: nil)
+        let snapshot = MonitoringSnapshot(traffic: traffic, memory: memory, databaseStatus: "healthy", aiStatus: "degraded",
+                                          persistentSessions: .init(enabled: true, failing: false), cacheHitRatio: { 0.64 })
+        let json = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? [String: Any])
+        #expect(Set(json.keys) == ["reachable", "requests", "error_rate", "error_rate_per_hour", "avg_response_ms",
+                                   "p95_response_ms", "cache_hit_ratio", "memory_usage_percent", "database", "ai",
+                                   "persistent_sessions", "tenants_affected"])
+        #expect(json["memory_usage_percent"] as? Double == 96.2)
+        #expect((json["database"] as? [String: Any])?["status"] as? String == "healthy")
+        #expect((json["persistent_sessions"] as? [String: Any])?["enabled"] as? Bool == true)
+    }
+
+    @Test func cacheHitRatioIsAbsentWhileSessionsAreOffOrUnread() throws {
+        let off = MonitoringSnapshot(traffic: traffic, memory: nil, databaseStatus: "healthy", aiStatus: "healthy",
+                                     persistentSessions: .init(enabled: false, failing: false), cacheHitRatio: { 0.1 })
+        #expect(off.cacheHitRatio == nil)
+        #expect(off.memoryUsagePercent == nil)
+        let json = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(off)) as? [String: Any])
+        #expect(json["cache_hit_ratio"] == nil)
+        #expect(MonitoringSnapshot.unreachable.reachable == false)
+    }
+}
