@@ -9,13 +9,16 @@ import Sessions
 struct MonitoringReadings: Sendable {
     /// Recoveries in the window before "all of them failed" means persistent sessions are failing.
     static let failingRecoveryMinimum = 5
+    /// Cache lookups before the hit ratio means anything: one miss at startup is a 0 % ratio,
+    /// which would page someone for a P2.
+    static let cacheLookupMinimum = 20
 
     var operations: OperationStats.Snapshot
     var memory: SystemMemory
     var database: HealthRoutes.DatabaseBody
     var ai: HealthRoutes.AIBody
     var persistentSessionsEnabled: Bool
-    /// Nil before the session cache's first hit or miss.
+    /// Nil before the session cache's first ``cacheLookupMinimum`` hits and misses.
     var cacheHitRatio: Double?
 
     static func take(_ state: ServerState) async -> MonitoringReadings {
@@ -27,7 +30,7 @@ struct MonitoringReadings: Sendable {
             database: await health.databaseBody(),
             ai: health.aiBody(),
             persistentSessionsEnabled: state.live.snapshot.sessions.isEnabled,
-            cacheHitRatio: cache.hits + cache.misses == 0 ? nil : cache.hitRatio)
+            cacheHitRatio: cache.hits + cache.misses < cacheLookupMinimum ? nil : cache.hitRatio)
     }
 
     /// `healthy`, `degraded` or `unhealthy`, by `/health`'s rule.

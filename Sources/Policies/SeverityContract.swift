@@ -72,7 +72,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         .init("error_rate_per_hour", "number", "errors per hour (informational, not a criterion)") { $0.errorRatePerHour },
         .init("avg_response_ms", "number", "average `send_message` duration, milliseconds") { $0.avgResponseMs },
         .init("p95_response_ms", "number", "95th percentile, milliseconds (informational)") { $0.p95ResponseMs },
-        .init("cache_hit_ratio", "number 0..1, optional", "absent when there was no cache traffic") { $0.cacheHitRatio },
+        .init("cache_hit_ratio", "number 0..1, optional", "absent until the cache has seen 20 lookups (a ratio of fewer says nothing)") { $0.cacheHitRatio },
         .init("memory_usage_percent", "number 0..100, optional", "memory in use over the container's cgroup limit (the host's memory without one), percent; absent when it could not be read") {
             $0.memoryUsagePercent
         },

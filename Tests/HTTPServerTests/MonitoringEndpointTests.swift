@@ -89,6 +89,19 @@ import Testing
         }
     }
 
+    /// One cache miss at startup is a 0 % hit ratio: below 20 lookups the ratio is left out, so
+    /// severity.lua cannot page for a cache that has barely been used.
+    @Test func aCacheHitRatioNeedsTwentyLookups() async throws {
+        try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, state in
+            let id = try await client.createSession()
+            _ = try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"x"}"#)
+            #expect(state.sessionCache.stats.misses + state.sessionCache.stats.hits == 1)
+            #expect(await state.monitoringSnapshot().cacheHitRatio == nil)
+            for _ in 0..<19 { _ = try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"x"}"#) }
+            #expect(await state.monitoringSnapshot().cacheHitRatio == 0.95)
+        }
+    }
+
     @Test func theSeverityPolicyClassifiesTheSnapshotTheServerBuilds() async throws {
         try await withMetricsApp(provider: { UnavailableProvider.resilient(factory: $0) }, shippedPolicies: true) { client, state, _ in
             let id = try await client.createSession()
