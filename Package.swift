@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies run one way: CLua → LuaRuntime → Policies; CCurl → LLM; Storage;
-// Sessions and Operations use those; HTTPServer uses everything; OracleChat assembles.
+// Sessions uses those, Operations uses Sessions too; HTTPServer uses everything; OracleChat assembles.
 // Nothing below HTTPServer imports Hummingbird.
 let package = Package(
     name: "oracle-chat",
@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "Operations", dependencies: [
-            "OracleCore", "Storage", "Policies", "LuaRuntime", "LLM",
+            "OracleCore", "Storage", "Policies", "LuaRuntime", "LLM", "Sessions",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -37,14 +37,3 @@ struct CleanupRoutes {
                            reason: plan.reason, fallback: outcome.planIsFallback)))
     }
 }
-
-extension ServerState {
-    /// The periodic cleanup (and startup warming) of the session cache, as a service.
-    func sessionCleanup(logger: Logger) -> SessionCleanupService {
-        let store = self.store
-        return SessionCleanupService(
-            cache: sessionCache, policies: policies,
-            warmCandidates: { since, limit in try await store.recentlyActiveSessions(since: since, limit: limit) },
-            logger: logger)
-    }
-}

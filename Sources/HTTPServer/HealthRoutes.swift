@@ -23,7 +23,7 @@ struct HealthRoutes {
         var version: String
         var uptimeSeconds: Int
         var services: [String: String]
-        var ai: AIBody
+        var ai: HealthReport.AI
         var backups: BackupStatus.Snapshot
         /// Runtime overrides in force (`PUT /api/v1/admin/overrides/{NAME}`).
         var overrides: OverridesSummary
@@ -45,40 +45,16 @@ struct HealthRoutes {
         }
     }
 
-    /// `/health/database`: the quick live query plus the cached result of the last integrity check.
-    struct DatabaseBody: Encodable {
-        var status: String
-        var latencyMs: Double
-        var schemaVersion: String?
-        var error: String?
-        var integrity: IntegrityStatus.Snapshot
-    }
-
-    /// ``AIHealth`` (breaker state, redacted last error, counters) plus a note for the offline provider.
-    struct AIBody: Encodable {
-        var health: AIHealth
-        var note: String?
-        var status: String { health.status.rawValue }
-
-        enum NoteKey: String, CodingKey { case note }
-
-        func encode(to encoder: any Encoder) throws {
-            try health.encode(to: encoder)
-            var container = encoder.container(keyedBy: NoteKey.self)
-            try container.encodeIfPresent(note, forKey: .note)
-        }
-    }
-
     /// `503` when unhealthy, so a probe that reads only the status code sees it; `degraded` (the
     /// AI provider behind an open breaker) stays `200`: the server still stores and reads history
     /// and answers with the fallback reply, and every instance shares the one provider, so taking
     /// this one out of rotation would help nobody.
     func overall() async throws -> Response {
-        let database = await databaseBody()
-        let ai = aiBody()
+        let database = await HealthReport.database(state.health)
+        let ai = HealthReport.ai(state.provider)
         let backups = state.backups.snapshot
         let live = state.live.snapshot
-        let status = Self.status(database: database.status, ai: ai.status)
+        let status = HealthReport.status(database: database.status, ai: ai.status)
         return try JSONResponse.make(Overall(
             status: status,
             version: OracleVersion.current,
@@ -94,19 +70,13 @@ struct HealthRoutes {
             status: status == "unhealthy" ? .serviceUnavailable : .ok)
     }
 
-    /// The overall status (also `/api/v1/monitoring/health/detailed`'s): a database that does not
-    /// answer is unhealthy; an AI provider behind an open breaker only degrades.
-    static func status(database: String, ai: String) -> String {
-        database == "healthy" ? (ai == "unavailable" ? "degraded" : "healthy") : "unhealthy"
-    }
-
     /// Ready means migrated, not draining, and a database that answers: a server whose database
     /// fails answers every API request 503, so a load balancer should send them elsewhere.
     /// `{"status": "unhealthy", "error": ...}` then, with the cause `/health/database` shows.
     func ready() async throws -> Response {
         let phase = state.readiness.current
         guard phase == .ready else { return try JSONResponse.make(["status": phase.rawValue], status: .serviceUnavailable) }
-        let database = await databaseBody()
+        let database = await HealthReport.database(state.health)
         guard database.status == "healthy" else {
             return try JSONResponse.make(["status": "unhealthy", "error": "database: \(database.error ?? database.status)"],
                                          status: .serviceUnavailable)
@@ -115,35 +85,11 @@ struct HealthRoutes {
     }
 
     func database() async throws -> Response {
-        let body = await databaseBody()
+        let body = await HealthReport.database(state.health)
         return try JSONResponse.make(body, status: body.status == "healthy" ? .ok : .serviceUnavailable)
     }
 
-    /// Corruption found by the last integrity check makes the database unhealthy even while it answers.
-    func databaseBody() async -> DatabaseBody {
-        let health = await state.store.health()
-        let integrity = state.integrity.snapshot
-        let corrupted = integrity.status == "failed"
-        return DatabaseBody(
-            status: corrupted ? "unhealthy" : health.status, latencyMs: health.latencyMs, schemaVersion: health.schemaVersion,
-            error: health.error ?? (corrupted ? "integrity check failed: run oracle-chat db check" : nil),
-            integrity: integrity)
-    }
-
     func ai() throws -> Response {
-        try JSONResponse.make(aiBody())
-    }
-
-    /// The server runs a ``ResilientProvider``, which keeps the health; a bare provider (tests) has none to show.
-    func aiBody() -> AIBody {
-        let descriptor = state.provider.descriptor
-        let health = (state.provider as? ResilientProvider)?.health() ?? AIHealth(
-            status: descriptor.isOffline ? .offline : .healthy, provider: descriptor.name, model: descriptor.model,
-            offline: descriptor.isOffline, circuitState: .closed)
-        return AIBody(
-            health: health,
-            note: descriptor.isOffline
-                ? "embedded offline provider: replies are not from a language model; configure LLM_PROVIDER for real answers"
-                : nil)
+        try JSONResponse.make(HealthReport.ai(state.provider))
     }
 }

@@ -25,8 +25,8 @@ struct MonitoringRoutes {
         var windowSeconds: Int
         var errors: Errors
         var system: System
-        var database: HealthRoutes.DatabaseBody
-        var ai: HealthRoutes.AIBody
+        var database: HealthReport.Database
+        var ai: HealthReport.AI
         var policies: PolicyStates
         var persistentSessions: String
         var connections: Connections
@@ -76,7 +76,7 @@ struct MonitoringRoutes {
     }
 
     func detailed() async throws -> Response {
-        let readings = await MonitoringReadings.take(state)
+        let readings = await MonitoringReport.take(state.health)
         let operations = readings.operations
         let memory = readings.memory
         return try JSONResponse.make(DetailedBody(

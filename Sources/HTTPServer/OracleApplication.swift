@@ -51,19 +51,12 @@ public enum OracleApplication {
         state: ServerState, logger: Logger, services: [any Service] = [],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        var policyServices: [any Service] = []
-        if let policies = state.policies {
-            let interval = Duration.milliseconds(state.config.policyRuntime.watchIntervalMs)
-            policyServices = [PolicyWatcher(host: policies, interval: interval, logger: logger),
-                              DecisionLogFlusher(log: policies.decisionLog)]
-            policyServices += incidentServices(state: state, policies: policies, logger: logger)
-        }
         // The service group starts every service at once, alongside the work before the server
         // starts (migrations, overrides, policy activation). Services that read the database or
         // consult the policies (the cache warms through rollout.lua at once) wait for that work
         // to be done; the drain signal must not wait, it answers shutdown at any time.
         let started = AsyncLatch()
-        let background = (services + policyServices + [state.sessionCleanup(logger: logger)]).map {
+        let background = (services + state.backgroundServices).map {
             AfterStartup(started: started, service: $0) as any Service
         }
         let connections = state.config.connections
@@ -112,24 +105,6 @@ extension OracleApplication {
         // Cancelled work is given a moment to unwind, then the group returns regardless.
         configuration.maximumCancellationDuration = .seconds(5)
         return configuration
-    }
-
-    /// The incident loop and the notifier: `severity.lua` on a metrics snapshot every
-    /// `HEALTH_CHECK_INTERVAL`, `escalation.lua` for open incidents, the outbox delivered.
-    static func incidentServices(state: ServerState, policies: PolicyHost, logger: Logger) -> [any Service] {
-        let monitor = IncidentMonitor(
-            configuration: .init(interval: .seconds(state.config.healthCheckInterval),
-                                 resolveAfter: state.config.incidentResolveAfter),
-            store: state.store, policies: policies,
-            actions: ServerIncidentActions(overrides: state.overrides, cache: state.sessionCache, policies: policies),
-            logger: logger,
-            snapshot: { await state.monitoringSnapshot() })
-        state.incidents = monitor
-        let notifier = Notifier(
-            store: state.store,
-            settings: NotifierSettings(webhookURLs: state.config.alertWebhookURLs, maxAttempts: state.config.notifyMaxAttempts),
-            transport: state.config.alertWebhookURLs.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
-        return [monitor, notifier]
     }
 }
 

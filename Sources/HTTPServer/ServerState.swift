@@ -5,11 +5,15 @@ import Operations
 import OracleCore
 import Policies
 import Prometheus
+import ServiceLifecycle
 import Sessions
 import Storage
 import Synchronization
 
-/// What the routes share: configuration, storage, the chat service and readiness.
+/// The composition root: builds every part of the running service once — the chat service
+/// (which owns the session lifecycle), overrides, the incident monitor and notifier, the
+/// session cleanup, the policy watcher — and wires them. Routes only read from it; the
+/// application runs its ``backgroundServices``.
 public final class ServerState: Sendable {
     public let config: OracleConfig
     public let store: SQLiteStore
@@ -50,22 +54,60 @@ public final class ServerState: Sendable {
         self.live = live
         connections = ConnectionBudget(limit: config.connections.effectiveMaxConnections)
         self.overrides = OverrideService(store: store, live: live, logger: logger)
-        self.chat = ChatService(
+        let chat = ChatService(
             store: store, provider: provider, systemPrompt: config.llm.systemPrompt, live: live, policies: policies,
             operations: operationStats, logger: logger, clock: sessionClock)
+        self.chat = chat
+        let cleanup = SessionCleanupService(
+            cache: chat.cache, policies: policies,
+            warmCandidates: { since, limit in try await store.recentlyActiveSessions(since: since, limit: limit) },
+            logger: logger)
+        guard let policies else {
+            incidents = nil
+            backgroundServices = [cleanup]
+            return
+        }
+        // The snapshot reads the parts, not this state: no cycle through the monitor it builds.
+        let sources = HealthSources(store: store, integrity: integrity, chat: chat)
+        let monitor = IncidentMonitor(
+            configuration: .init(interval: .seconds(config.healthCheckInterval), resolveAfter: config.incidentResolveAfter),
+            store: store, policies: policies,
+            actions: OperatorIncidentActions(overrides: overrides, cache: chat.cache, policies: policies),
+            logger: logger,
+            snapshot: { await MonitoringReport.take(sources).snapshot })
+        incidents = monitor
+        let notifier = Notifier(
+            store: store,
+            settings: NotifierSettings(webhookURLs: config.alertWebhookURLs, maxAttempts: config.notifyMaxAttempts),
+            transport: config.alertWebhookURLs.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
+        backgroundServices = [
+            PolicyWatcher(host: policies, interval: .milliseconds(config.policyRuntime.watchIntervalMs), logger: logger),
+            DecisionLogFlusher(log: policies.decisionLog), monitor, notifier, cleanup,
+        ]
+    }
+
+    /// The severity policy's input for this moment.
+    public func monitoringSnapshot() async -> MonitoringSnapshot {
+        await MonitoringReport.take(health).snapshot
     }
 
     public var provider: any LLMProvider { chat.provider }
 
+    /// What the health and monitoring reports read (routes and the incident monitor alike).
+    public var health: HealthSources { HealthSources(store: store, integrity: integrity, chat: chat) }
+
+    /// The incident loop (nil without policies): `severity.lua` on a monitoring snapshot every
+    /// `HEALTH_CHECK_INTERVAL`, `escalation.lua` for open incidents.
+    public let incidents: IncidentMonitor?
+
+    /// Work that runs beside the HTTP server, once the application has started: the policy
+    /// watcher and decision-log flusher, the incident monitor and its notifier, the session
+    /// cleanup.
+    public let backgroundServices: [any Service]
+
     /// Open, idle and allowed client connections (`MAX_CONNECTIONS`).
     public let connections: ConnectionBudget
 
-    /// The incident loop, once the application has started it (nil in tests that do not).
-    public var incidents: IncidentMonitor? {
-        get { incidentMonitor.withLock { $0 } }
-        set { incidentMonitor.withLock { $0 = newValue } }
-    }
-    private let incidentMonitor = Mutex<IncidentMonitor?>(nil)
 }
 
 /// Whether the server should receive traffic: `/health/ready` answers 503 while starting

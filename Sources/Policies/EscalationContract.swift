@@ -201,7 +201,7 @@ public struct EscalationDecision: Sendable, Equatable, Codable {
 
 extension EscalationDecision.Action {
     /// Each action table: its `type`, the fields it carries (as the decoder above checks them)
-    /// and what the host does (ServerIncidentActions).
+    /// and what the host does (OperatorIncidentActions).
     public static let fields = [
         PolicyField("disable_persistent_sessions", "", "override `USE_PERSISTENT_SESSIONS=false`"),
         PolicyField("set_rollout_percentage", "`value` int 0..100", "override `GRADUAL_ROLLOUT_PERCENTAGE`"),

@@ -51,7 +51,7 @@ final class IncidentFixture: Sendable {
         monitor = IncidentMonitor(
             configuration: .init(interval: .seconds(30), resolveAfter: config.incidentResolveAfter),
             store: store, policies: policies,
-            actions: ServerIncidentActions(overrides: state.overrides, cache: state.sessionCache, policies: policies),
+            actions: OperatorIncidentActions(overrides: state.overrides, cache: state.sessionCache, policies: policies),
             logger: logger, now: { script.clock.withLock { $0 } }, snapshot: { script.metrics.withLock { $0 } })
     }
 

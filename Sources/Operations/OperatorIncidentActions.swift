@@ -1,4 +1,3 @@
-import Operations
 import OracleCore
 import Policies
 import Sessions
@@ -6,12 +5,18 @@ import Sessions
 /// Carries out `escalation.lua`'s actions through the operator's own levers: runtime overrides
 /// (audited with actor `escalation:<incident id>`, listed by `GET /api/v1/admin/overrides`,
 /// reversible with `DELETE`), the emergency cleanup, and a reload of the policy files.
-struct ServerIncidentActions: IncidentActionPerformer {
+public struct OperatorIncidentActions: IncidentActionPerformer {
     let overrides: OverrideService
     let cache: SessionCache
     let policies: PolicyHost?
 
-    func perform(_ action: EscalationDecision.Action, incidentID: String) async throws -> String {
+    public init(overrides: OverrideService, cache: SessionCache, policies: PolicyHost?) {
+        self.overrides = overrides
+        self.cache = cache
+        self.policies = policies
+    }
+
+    public func perform(_ action: EscalationDecision.Action, incidentID: String) async throws -> String {
         let actor = "escalation:\(incidentID)"
         let reason = "incident \(incidentID): escalation.lua asked for \(action.type)"
         switch action {
@@ -38,7 +43,7 @@ struct ServerIncidentActions: IncidentActionPerformer {
         }
     }
 
-    func currentSettings() -> EscalationInput.Settings {
+    public func currentSettings() -> EscalationInput.Settings {
         EscalationInput.Settings(overrides.live.sessions)
     }
 
