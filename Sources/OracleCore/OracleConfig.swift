@@ -77,6 +77,9 @@ public struct OracleConfig: Sendable {
         public var shutdownDrainTimeoutMs: Int
         /// Empty: CORS off; `["*"]`: any origin.
         public var corsAllowedOrigins: [String]
+        /// The head limit of a connection past `MAX_CONNECTIONS` (liveness probes only). Not a
+        /// setting: 2 s is what a probe needs; tests that hold such connections lengthen it.
+        public var overflowHeadTimeoutMs = 2000
 
         public init(requestHeadTimeoutMs: Int, requestBodyTimeoutMs: Int, keepAliveTimeoutMs: Int,
                     responseWriteTimeoutMs: Int, maxConnections: Int, shutdownDrainTimeoutMs: Int,

@@ -36,6 +36,7 @@ struct LiveServer: Sendable {
 
 func withLiveServer(
     _ settings: [String: String] = [:],
+    configure: (inout OracleConfig) -> Void = { _ in },
     _ test: @escaping @Sendable (LiveServer) async throws -> Void
 ) async throws {
     let dir = try TemporaryDirectory()
@@ -43,7 +44,8 @@ func withLiveServer(
     var settings = settings
     settings["PORT"] = "0"
     settings["HOST"] = "127.0.0.1"
-    let config = try await TestConfig.make(settings, in: dir)
+    var config = try await TestConfig.make(settings, in: dir)
+    configure(&config)
     let store = try SQLiteStore(location: config.database)
     let logger = Logger(label: "test")
     let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: logger)

@@ -107,10 +107,9 @@ import TestSupport
         let transport = HTTPTransport(logger: LogCapture().logger)
         // Live timing: real sleeps, full jitter.
         let provider = config.makeProvider(logger: LogCapture().logger, transport: transport, timing: RetryTiming(random: { 0.99 }))
-        let started = ContinuousClock.now
         let reply = try await bounded { try await provider.complete(Fixture.hello) }
         #expect(reply.isFallback)
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // Ten attempts were allowed: two to four means the 350 ms cap stopped the retries.
         #expect((2...4).contains(upstream.requestCount))
         await transport.shutdown()
         await upstream.stop()

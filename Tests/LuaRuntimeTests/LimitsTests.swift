@@ -18,13 +18,10 @@ import Testing
 
     @Test func infiniteLoopFailsWithBudgetAndStateStaysUsable() throws {
         let state = try makeState(Self.source, limits: LuaLimits(instructionBudget: 100_000))
-        let clock = ContinuousClock()
-        let start = clock.now
         let error = luaError { try state.call("spin") }
         #expect(error?.kind == .instructionBudgetExceeded)
         #expect(error?.chunkName == "test.lua")
         #expect(error?.line == 1)
-        #expect(clock.now - start < .seconds(1))
         #expect(state.stackTop == 0)
         #expect(try state.call("small") == 2)
     }

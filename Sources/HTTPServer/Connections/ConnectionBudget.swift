@@ -40,6 +40,7 @@ public final class ConnectionBudget: Sendable {
 
     /// Counts a connection in; pair with ``release()`` when it closes, whatever the admission.
     func admit() -> Admission {
+        accepted.add(1, ordering: .relaxed)
         let count = open.add(1, ordering: .relaxed).newValue
         counters.open.record(count)
         if count <= limit { return .served }
@@ -89,6 +90,10 @@ public final class ConnectionBudget: Sendable {
     }
 
     public var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// Connections accepted since start, whatever their admission.
+    public var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
+    private let accepted = Atomic<Int>(0)
 
     /// Served connections with no request in progress: the ones a newcomer may displace.
     public var idleConnections: Int { idle.withLock { $0.entries.count } }
@@ -174,6 +179,7 @@ extension OracleConfig.ConnectionSettings {
     func clockLimits(maxBodyBytes: Int) -> ConnectionClock.Limits {
         var limits = clockLimits
         limits.maxBodyBytes = maxBodyBytes
+        limits.overflowHead = .milliseconds(Int64(overflowHeadTimeoutMs))
         return limits
     }
 }

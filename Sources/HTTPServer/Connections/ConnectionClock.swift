@@ -20,6 +20,9 @@ struct ConnectionClock {
         /// `MAX_BODY_BYTES`: checked against `Content-Length` and, on the wire, against what a
         /// body sends with its framing (kept by ConnectionGuard and RequestPhaseObserver).
         var maxBodyBytes: Int = 1 << 20
+        /// The head limit of an overflow connection (past `MAX_CONNECTIONS`, liveness only):
+        /// short, so such connections free their place soon (tests lengthen it to hold them).
+        var overflowHead: TimeAmount = .seconds(2)
 
         /// Bytes a body may take on the wire, chunk framing, extensions and trailers included:
         /// generous for tiny chunks, but bounded, since NIO's parser counts none of that framing.

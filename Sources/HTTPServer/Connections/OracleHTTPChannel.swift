@@ -46,7 +46,7 @@ struct OracleHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             }
             var limits = self.limits
             // An overflow connection gets one short chance to ask for /health/live.
-            if admission == .overflow { limits.head = min(limits.head, .seconds(2)) }
+            if admission == .overflow { limits.head = min(limits.head, limits.overflowHead) }
             let connection = ConnectionGuard(limits: limits, counters: budget.counters,
                                              budget: admission == .served ? budget : nil, slot: slot, lingerBudget: budget)
             let sync = channel.pipeline.syncOperations
