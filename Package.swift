@@ -23,6 +23,8 @@ let package = Package(
         // The HTTP connection layer (Sources/HTTPServer/Connections) works on NIO's pipeline directly.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // The contacts file (config/contacts.yaml) is YAML, as operators write Alertmanager's.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // MARK: C libraries (Debian: liblua5.4-dev, libcurl4-openssl-dev)
@@ -56,6 +58,7 @@ let package = Package(
         ]),
         .target(name: "Operations", dependencies: [
             "OracleCore", "Storage", "Policies", "LuaRuntime", "LLM", "Sessions",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -143,7 +146,7 @@ let package = Package(
             "Sessions", "Storage", "Policies", "LLM", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "OperationsTests", dependencies: [
-            "Operations", "Policies", "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "Operations", "Policies", "Storage", "LLM", "OracleCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -1,6 +1,8 @@
 -- escalation.lua: who hears about an incident, when, and which rollback actions run.
 --
--- Entry: escalate(i) -> {level=int, notify={{target, channel, template}...}, actions={...}}
+-- Entry: escalate(i) -> {level=int, notify={{role, template}...}, actions={...}, cooldown_seconds=int}
+-- Roles only: the contacts file (CONTACTS_FILE) says where each role is reached, and the host
+-- sends one page per destination however many of its roles are named here.
 -- Audiences (seed 000 emergency_contacts: primary always, secondary for critical;
 -- seed 000 "Escalation" per level):
 --   P0 everyone at once, P1 primary + engineering-manager, P2 primary, P3 oncall only.
@@ -11,10 +13,19 @@
 -- elapsed_seconds >= ESCALATE_AFTER[severity]; P3 uses seed 004's 24 h response target.
 -- Periodic updates: when since_notified_seconds >= UPDATE_EVERY[severity]; otherwise a tick
 -- notifies nobody (ticks come every 30 s).
--- Actions (seed 000 runbooks, seed 001 Rollback Decision Matrix) run at most once per
--- incident; actions_taken lists the types already executed. The one exception is the memory
--- crisis, which may tighten session limits a second time (see plan_actions). This file alone
--- keeps that rule: the host carries out every action returned.
+-- Actions: seed 001's Rollback Decision Matrix, row by row, whatever the severity (each row a
+-- test in tests/escalation_test.lua):
+--   Critical System Failure (P0)  -> full rollback: sessions off, rollout 0, last good policies
+--   High Error Rate (> 10%)       -> disable persistent sessions
+--   Performance Degradation       -> halve the rollout percentage (avg > 3000 ms)
+--   Memory Issues                 -> adjust session limits (> 90%; > 95% crisis + cleanup)
+--   Database Problems             -> full rollback + advice to restore (a person's step)
+-- They run at most once per incident; actions_taken lists the types already executed. The one
+-- exception is the memory crisis, which may tighten session limits a second time (see
+-- plan_actions). This file alone keeps that rule: the host carries out every action returned.
+-- Sticky resolution: cooldown_seconds on "resolved" keeps the same condition (or a milder one)
+-- from opening a new incident for that long; a worse one reopens it. A person's resolution
+-- holds longer (they know); a recovery holds RECOVERED_COOLDOWN so a flap is not a new page.
 
 local PRIMARY = { "oncall", "incident-commander", "tech-lead", "ops" }
 local ENGINEERING_MANAGER = "engineering-manager"
@@ -40,7 +51,8 @@ local ESCALATE_AFTER = { P1 = 30 * MINUTE, P2 = 2 * HOUR, P3 = 24 * HOUR }
 -- status update cadence (seed 000 templates carry "Next Update"); P0 matches 004's 15 min
 local UPDATE_EVERY = { P0 = 15 * MINUTE, P1 = 30 * MINUTE, P2 = 2 * HOUR, P3 = 24 * HOUR }
 
-local CHANNELS = { "webhook", "log" }
+local COOLDOWN_AFTER_MANUAL = { P0 = 15 * MINUTE, P1 = 30 * MINUTE, P2 = HOUR, P3 = 4 * HOUR }
+local RECOVERED_COOLDOWN = 10 * MINUTE
 
 -- same sample-size guard as severity.lua
 local MIN_REQUESTS = 10
@@ -49,6 +61,8 @@ local SLOW_AVG_MS = 3000         -- 001 performance_response: avg > 3000 ms -> h
 local MEMORY_HIGH_PERCENT = 90   -- 001 performance_response: memory > 90 -> 250 / 1800 s
 local MEMORY_CRISIS_PERCENT = 95 -- 000 memory_crisis (P1 memory > 95%) -> 50 / 300 s / 60 s
 local HIGH_LIMITS = { max_sessions = 250, timeout = 1800 }
+local DATABASE_ADVICE = "check the database (oracle-chat db check); if it fails, restore the last verified backup "
+  .. "(oracle-chat db restore), then clear the overrides"
 local CRISIS_LIMITS = { max_sessions = 50, timeout = 300, cleanup_interval = 60 }
 
 local function audience(severity, level)
@@ -58,12 +72,10 @@ local function audience(severity, level)
   return AUDIENCE[severity]
 end
 
-local function notifications(targets, template)
+local function notifications(roles, template)
   local out = {}
-  for _, target in ipairs(targets) do
-    for _, channel in ipairs(CHANNELS) do
-      out[#out + 1] = { target = target, channel = channel, template = template }
-    end
+  for _, role in ipairs(roles) do
+    out[#out + 1] = { role = role, template = template }
   end
   return out
 end
@@ -101,17 +113,32 @@ local function plan_actions(i)
   local avg_ms = enough_traffic and m.avg_response_ms or 0
   local memory = m.memory_usage_percent or 0
   local failing = (m.persistent_sessions or {}).failing == true
+  local database = (m.database or {}).status
 
-  -- 000 critical_response: emergency safe configuration; 001 matrix "Critical System Failure"
-  if severity == "P0" then
+  -- the seed's emergency safe configuration (000 critical_response): sessions off, rollout 0
+  local function full_rollback()
     if sessions_on then
       add({ type = "disable_persistent_sessions" })
     end
+    if rollout > 0 then
+      add({ type = "set_rollout_percentage", value = 0 })
+    end
+  end
+
+  -- 001 matrix "Critical System Failure": full version rollback
+  if severity == "P0" then
+    full_rollback()
     add({ type = "reload_last_good_policies" })
   end
 
-  -- 000 session_failure_response / 001 matrix "High Error Rate (>10%)"
-  if (severity == "P0" or severity == "P1") and sessions_on and (error_rate > HIGH_ERROR_RATE or failing) then
+  -- 001 matrix "Database Problems": full rollback + DB restore (restoring needs a person)
+  if database == "unhealthy" or database == "degraded" then
+    full_rollback()
+    add({ type = "advise", text = DATABASE_ADVICE })
+  end
+
+  -- 001 matrix "High Error Rate (>10%)" at any severity; 000 session_failure_response
+  if sessions_on and (error_rate > HIGH_ERROR_RATE or failing) then
     add({ type = "disable_persistent_sessions" })
   end
 
@@ -145,7 +172,16 @@ function escalate(i)
   local event = i.event
 
   if event == "resolved" then
-    return { level = level, notify = notifications(audience(severity, level), "resolution"), actions = {} }
+    local cooldown = RECOVERED_COOLDOWN
+    if i.resolution == "manual" then
+      cooldown = COOLDOWN_AFTER_MANUAL[severity]
+    end
+    return {
+      level = level,
+      notify = notifications(audience(severity, level), "resolution"),
+      actions = {},
+      cooldown_seconds = cooldown,
+    }
   end
   if event ~= "opened" and event ~= "changed" and event ~= "tick" then
     error("unknown event " .. tostring(event), 2)

@@ -10,11 +10,13 @@
 --   avg response P1: > 10000 ms    P2: 3000 <= ms <= 10000  P3: 2000 <= ms < 3000
 --   cache hit    P2: < 0.30        P3: 0.30 <= h < 0.50
 --   memory       P1: > 95 %        P2: 85 <= % <= 95        P3: 75 <= % < 85
--- Error-rate and latency criteria need at least MIN_REQUESTS requests in the window (one
--- failure out of two is not an incident). Cache-hit criteria need persistent sessions enabled
--- and a ratio present (absent = no cache traffic). A numeric field that is absent is skipped.
+-- Enough evidence before paging: error-rate and latency criteria need at least MIN_REQUESTS
+-- requests in the window (one failure out of two is not an incident); cache-hit criteria need
+-- persistent sessions enabled and at least MIN_CACHE_LOOKUPS lookups behind the ratio (a new
+-- session's first message is not a lookup). A numeric field that is absent is skipped.
 
 local MIN_REQUESTS = 10
+local MIN_CACHE_LOOKUPS = 20
 
 local ERROR_RATE_P1 = 0.25 -- P1 above (exclusive)
 local ERROR_RATE_P2 = 0.10 -- P2 from (inclusive) up to and including ERROR_RATE_P1
@@ -106,7 +108,8 @@ function classify(m)
     end
   end
 
-  local hit = sessions.enabled and number_or_nil(m.cache_hit_ratio)
+  local enough_lookups = (number_or_nil(m.cache_lookups) or 0) >= MIN_CACHE_LOOKUPS
+  local hit = sessions.enabled and enough_lookups and number_or_nil(m.cache_hit_ratio)
   if hit then
     if hit < CACHE_HIT_P2 then
       add("P2", reason("cache hit ratio", percent(hit * 100), "%", "<", CACHE_HIT_P2 * 100))

@@ -42,7 +42,7 @@ public final class ServerState: Sendable {
     public init(config: OracleConfig, store: SQLiteStore, provider: any LLMProvider, logger: Logger,
                 backups: BackupStatus = BackupStatus(intervalSeconds: 0), integrity: IntegrityStatus = IntegrityStatus(),
                 policies: PolicyHost? = nil, sessionClock: @escaping @Sendable () -> Double = SessionCache.uptime,
-                metricsRegistry: PrometheusCollectorRegistry? = nil) {
+                metricsRegistry: PrometheusCollectorRegistry? = nil, contacts: ContactBook? = nil) {
         self.config = config
         self.operationStats = OperationStats(settings: config)
         self.metricsRegistry = metricsRegistry
@@ -69,17 +69,21 @@ public final class ServerState: Sendable {
         }
         // The snapshot reads the parts, not this state: no cycle through the monitor it builds.
         let sources = HealthSources(store: store, integrity: integrity, chat: chat)
+        // `serve` loads and checks the file first (a broken file stops the start); here a broken
+        // one falls back so that a test state without one still pages somewhere.
+        let contacts = contacts ?? ((try? config.loadContacts()) ?? .fallback(webhookURLs: config.alertWebhookURLs))
+        for warning in contacts.warnings { logger.warning("\(warning)") }
         let monitor = IncidentMonitor(
             configuration: .init(interval: .seconds(config.healthCheckInterval), resolveAfter: config.incidentResolveAfter),
             store: store, policies: policies,
             actions: OperatorIncidentActions(overrides: overrides, cache: chat.cache, policies: policies),
-            logger: logger,
+            contacts: contacts, logger: logger,
             snapshot: { await MonitoringReport.take(sources).snapshot })
         incidents = monitor
         let notifier = Notifier(
             store: store,
-            settings: NotifierSettings(webhookURLs: config.alertWebhookURLs, maxAttempts: config.notifyMaxAttempts),
-            transport: config.alertWebhookURLs.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
+            settings: NotifierSettings(maxAttempts: config.notifyMaxAttempts), contacts: contacts,
+            transport: contacts.secrets.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
         backgroundServices = [
             PolicyWatcher(host: policies, interval: .milliseconds(config.policyRuntime.watchIntervalMs), logger: logger),
             DecisionLogFlusher(log: policies.decisionLog), monitor, notifier, cleanup,

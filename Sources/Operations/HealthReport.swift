@@ -83,17 +83,16 @@ public enum HealthReport {
 public struct MonitoringReport: Sendable {
     /// Recoveries in the window before "all of them failed" means persistent sessions are failing.
     static let failingRecoveryMinimum = 5
-    /// Cache lookups before the hit ratio means anything: one miss at startup is a 0 % ratio,
-    /// which would page someone for a P2.
-    static let cacheLookupMinimum = 20
 
     public var operations: OperationStats.Snapshot
     public var memory: SystemMemory
     public var database: HealthReport.Database
     public var ai: HealthReport.AI
     public var persistentSessionsEnabled: Bool
-    /// Nil before the session cache's first ``cacheLookupMinimum`` hits and misses.
+    /// Nil before the session cache's first hit or miss.
     public var cacheHitRatio: Double?
+    /// The hits and misses behind it: severity.lua decides how many are enough.
+    public var cacheLookups: Int
 
     public static func take(_ sources: HealthSources) async -> MonitoringReport {
         let cache = sources.chat.cache.stats
@@ -103,7 +102,7 @@ public struct MonitoringReport: Sendable {
             database: await HealthReport.database(sources),
             ai: HealthReport.ai(sources.chat.provider),
             persistentSessionsEnabled: sources.chat.live.snapshot.sessions.isEnabled,
-            cacheHitRatio: cache.hits + cache.misses < cacheLookupMinimum ? nil : cache.hitRatio)
+            cacheHitRatio: cache.hits + cache.misses == 0 ? nil : cache.hitRatio, cacheLookups: cache.hits + cache.misses)
     }
 
     /// `healthy`, `degraded` or `unhealthy`, by `/health`'s rule.
@@ -127,6 +126,6 @@ public struct MonitoringReport: Sendable {
                            tenantsAffected: operations.tenantsAffected),
             memory: memory, databaseStatus: database.status, aiStatus: ai.status,
             persistentSessions: .init(enabled: persistentSessionsEnabled, failing: persistentSessionsFailing),
-            cacheHitRatio: { ratio })
+            cacheHitRatio: { ratio }, cacheLookups: cacheLookups)
     }
 }

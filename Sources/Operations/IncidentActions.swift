@@ -11,16 +11,13 @@ public protocol IncidentActionPerformer: Sendable {
     func currentSettings() -> EscalationInput.Settings
 }
 
-/// Where notifications go: the `webhook` channel's URLs (`ALERT_WEBHOOK_URL`).
+/// How hard the notifier tries (where pages go is the ``ContactBook``'s).
 public struct NotifierSettings: Sendable, CustomStringConvertible {
-    public var webhookURLs: [String]
     public var maxAttempts: Int
 
-    public init(webhookURLs: [String], maxAttempts: Int = SettingsCatalog.defaults.integer(.notifyMaxAttempts)) {
-        self.webhookURLs = webhookURLs
+    public init(maxAttempts: Int = SettingsCatalog.defaults.integer(.notifyMaxAttempts)) {
         self.maxAttempts = maxAttempts
     }
 
-    /// Never the URLs: they carry credentials (a webhook's token is in its path or user part).
-    public var description: String { "NotifierSettings(\(webhookURLs.count) webhook(s), maxAttempts: \(maxAttempts))" }
+    public var description: String { "NotifierSettings(maxAttempts: \(maxAttempts))" }
 }

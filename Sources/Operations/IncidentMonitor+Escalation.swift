@@ -3,38 +3,35 @@ import Policies
 import Storage
 
 extension IncidentMonitor {
-    /// Asks `escalation.lua` what to do for `event`, then queues its notifications and carries
-    /// out its actions, recording each step in the timeline.
-    func escalate(_ incident: StoredIncident, event: EscalationInput.Event, metrics: MonitoringSnapshot, at: Date) async throws {
+    /// Asks `escalation.lua` what to do for `event`, carries out its actions, then pages the roles
+    /// it named (one page per destination), recording each step in the timeline. Actions run
+    /// first so that the page lists what was done. Returns the decision.
+    @discardableResult
+    func escalate(_ incident: StoredIncident, event: EscalationInput.Event, metrics: MonitoringSnapshot, at: Date,
+                  resolution: String = "") async throws -> EscalationDecision {
         var incident = incident
         let input = EscalationInput(
             id: incident.id, severity: incident.severity, status: incident.status, event: event,
             elapsedSeconds: Int(max(0, at.timeIntervalSince(incident.openedAt))),
             sinceNotifiedSeconds: Int(max(0, at.timeIntervalSince(incident.lastNotifiedAt ?? incident.openedAt))),
             acknowledged: incident.acknowledgedAt != nil, level: incident.level, reasons: incident.reasons,
-            metrics: metrics, settings: actions.currentSettings(), actionsTaken: incident.actionsTaken)
+            metrics: metrics, settings: actions.currentSettings(), actionsTaken: incident.actionsTaken,
+            source: incident.source, resolution: resolution)
         let decision = await policies.escalate(input).value
         if decision.level > incident.level && event == .tick {
             try await record(incident, "escalated", "escalated to level \(decision.level) (unacknowledged after \(Int(at.timeIntervalSince(incident.openedAt)) / 60) min)", nil, at)
         }
         incident.level = decision.level
-        if !decision.notify.isEmpty {
-            let events = (try? await store.incidentEvents(incident.id)) ?? []
-            for notification in decision.notify {
-                let text = IncidentTemplates.render(notification.template, incident: incident, events: events, at: at)
-                try await store.enqueueNotification(incidentID: incident.id, channel: notification.channel,
-                                                    target: notification.target, template: notification.template, text: text, at: at)
-            }
-            incident.lastNotifiedAt = at
-            let audience = Set(decision.notify.map(\.target)).sorted().joined(separator: ", ")
-            let templates = Set(decision.notify.map(\.template)).sorted().joined(separator: ", ")
-            try await record(incident, "notified", "\(templates) queued for \(audience)", nil, at)
-        }
         // Every action the policy returns runs: escalation.lua alone decides which run only once
         // per incident (from `actions_taken`), because its one exception, the memory crisis that
         // tightens limits a second time, hangs on its own thresholds; and so what `policy test`,
         // `eval`, `replay` and the decision log show is what the host did.
         for action in decision.actions {
+            if case .advise(let text) = action {
+                incident.actionsTaken.append(action.type)
+                try await record(incident, "advice", text, nil, at)
+                continue
+            }
             do {
                 let line = try await actions.perform(action, incidentID: incident.id)
                 incident.actionsTaken.append(action.type)
@@ -46,6 +43,20 @@ extension IncidentMonitor {
                 logger.error("incident action failed", metadata: ["incident.id": "\(incident.id)", "action": "\(action.type)", "error": "\(error)"])
             }
         }
+        if !decision.notify.isEmpty {
+            let events = (try? await store.incidentEvents(incident.id)) ?? []
+            var lines: [String] = []
+            for template in EscalationDecision.templates {
+                let roles = decision.notify.filter { $0.template == template }.map(\.role)
+                guard !roles.isEmpty else { continue }
+                let text = IncidentTemplates.render(template, incident: incident, events: events, metrics: metrics, at: at)
+                let outcome = try await pager.page(incident, template: template, roles: roles, text: text, at: at,
+                                                   onlyWherePaged: template == "resolution")
+                if !outcome.isEmpty { lines.append(IncidentPager.describe(template, outcome)) }
+            }
+            incident.lastNotifiedAt = at
+            if !lines.isEmpty { try await record(incident, "notified", lines.joined(separator: "; "), nil, at) }
+        }
         // The status may have changed while the policy ran (an operator's ack): keep theirs.
         if let latest = try await store.incident(id: incident.id) {
             incident.status = incident.status == "resolved" ? "resolved" : latest.status
@@ -53,6 +64,10 @@ extension IncidentMonitor {
             incident.acknowledgedBy = latest.acknowledgedBy
             incident.clearSince = latest.clearSince
         }
+        if event == .resolved, decision.cooldownSeconds > 0 {
+            incident.quietUntil = at.addingTimeInterval(Double(decision.cooldownSeconds))
+        }
         try await store.saveIncident(incident)
+        return decision
     }
 }

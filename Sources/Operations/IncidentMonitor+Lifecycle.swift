@@ -5,21 +5,45 @@ import Storage
 
 extension IncidentMonitor {
     func open(severity: String, reasons: [String], metrics: MonitoringSnapshot, at: Date) async throws {
-        var id = Self.incidentID(at)
-        var suffix = 1
-        while try await store.incident(id: id) != nil {
-            suffix += 1
-            id = Self.incidentID(at) + "-\(suffix)"
-        }
-        let incident = StoredIncident(id: id, severity: severity, reasons: reasons, openedAt: at,
+        let incident = StoredIncident(id: try await freeID(at), severity: severity, reasons: reasons, openedAt: at,
                                       openingMetrics: Self.json(metrics))
         try await store.saveIncident(incident)
+        let id = incident.id
         try await record(incident, "opened", "\(severity) opened: \(reasons.joined(separator: "; "))", metrics, at)
         logger.warning("incident opened", metadata: [
             "incident.id": "\(id)", "incident.severity": "\(severity)", "incident.reasons": "\(reasons.joined(separator: "; "))",
         ])
         try await escalate(incident, event: .opened, metrics: metrics, at: at)
         await refreshGauge()
+    }
+
+    /// Declares an incident by hand (admin API): paged like an opened one, escalated on ticks,
+    /// resolved only by a person.
+    public func declare(severity: String, title: String, description: String?, by who: String) async throws -> StoredIncident {
+        let at = now()
+        let metrics = await snapshot()
+        var incident = StoredIncident(id: try await freeID(at), severity: severity, reasons: [title], openedAt: at,
+                                      openingMetrics: Self.json(metrics))
+        incident.source = "manual"
+        incident.title = title
+        incident.incidentDescription = description
+        incident.declaredBy = who
+        try await store.saveIncident(incident)
+        try await record(incident, "declared", "\(severity) declared by \(who): \(title)", metrics, at)
+        logger.warning("incident declared", metadata: ["incident.id": "\(incident.id)", "incident.severity": "\(severity)"])
+        try await escalate(incident, event: .opened, metrics: metrics, at: at)
+        await refreshGauge()
+        return try await store.incident(id: incident.id) ?? incident
+    }
+
+    func freeID(_ at: Date) async throws -> String {
+        var id = Self.incidentID(at)
+        var suffix = 1
+        while try await store.incident(id: id) != nil {
+            suffix += 1
+            id = Self.incidentID(at) + "-\(suffix)"
+        }
+        return id
     }
 
     /// Acknowledges an open incident (admin API).
@@ -33,6 +57,7 @@ extension IncidentMonitor {
             incident.status = "acknowledged"
             try await store.saveIncident(incident)
             try await record(incident, "acknowledged", "acknowledged by \(who)", nil, at)
+            try await pager.acknowledge(incident, by: who, at: at)
         }
         return incident
     }
@@ -42,7 +67,7 @@ extension IncidentMonitor {
         guard let incident = try await store.incident(id: id) else { return nil }
         guard incident.isOpen else { return incident }
         let metrics = await snapshot()
-        try await resolve(incident, note: note, by: who, metrics: metrics, at: now())
+        try await resolve(incident, note: note, by: who, resolution: "manual", metrics: metrics, at: now())
         return try await store.incident(id: id)
     }
 
@@ -53,7 +78,8 @@ extension IncidentMonitor {
         return true
     }
 
-    func resolve(_ incident: StoredIncident, note: String, by who: String, metrics: MonitoringSnapshot, at: Date) async throws {
+    func resolve(_ incident: StoredIncident, note: String, by who: String, resolution: String, metrics: MonitoringSnapshot,
+                 at: Date) async throws {
         var incident = incident
         incident.status = "resolved"
         incident.resolvedAt = at
@@ -61,7 +87,10 @@ extension IncidentMonitor {
         try await store.saveIncident(incident)
         try await record(incident, "resolved", "resolved by \(who): \(note)", metrics, at)
         logger.notice("incident resolved", metadata: ["incident.id": "\(incident.id)", "incident.note": "\(note)"])
-        try await escalate(incident, event: .resolved, metrics: metrics, at: at)
+        let decision = try await escalate(incident, event: .resolved, metrics: metrics, at: at, resolution: resolution)
+        if decision.cooldownSeconds > 0 && !incident.isManual {
+            try await record(incident, "cooldown", "the same condition opens no new incident for \(decision.cooldownSeconds) s; a worse one reopens this", nil, at)
+        }
         await refreshGauge()
     }
 

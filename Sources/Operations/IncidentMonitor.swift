@@ -10,8 +10,12 @@ import Storage
 ///
 /// One condition, one incident: while an incident is open, a worse severity escalates it and a
 /// milder one keeps it open; it resolves only after the condition has stayed gone for
-/// `resolveAfter` seconds (hysteresis), so a noisy threshold cannot flap it. Ticks run one after
-/// the other, never overlapping. All state lives in SQLite, so a restart resumes open incidents.
+/// `resolveAfter` seconds (hysteresis), so a noisy threshold cannot flap it. A resolution (by
+/// recovery or by hand) is sticky for the cooldown escalation.lua returns: the same condition,
+/// or a milder one, opens nothing until it ends; a worse one reopens the incident. Incidents
+/// declared by hand (`declare`) get escalation ticks too but only a person resolves them.
+/// Ticks run one after the other, never overlapping. All state lives in SQLite, so a restart
+/// resumes open incidents.
 public final class IncidentMonitor: Service, Sendable {
     public struct Configuration: Sendable {
         public var interval: Duration
@@ -32,13 +36,15 @@ public final class IncidentMonitor: Service, Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     let metrics = IncidentMetrics()
+    let pager: IncidentPager
 
     public init(configuration: Configuration, store: SQLiteStore, policies: PolicyHost,
-                actions: any IncidentActionPerformer, logger: Logger,
+                actions: any IncidentActionPerformer, contacts: ContactBook = .fallback(webhookURLs: []), logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init,
                 snapshot: @escaping @Sendable () async -> MonitoringSnapshot) {
         self.configuration = configuration
         self.store = store
+        self.pager = IncidentPager(store: store, contacts: contacts)
         self.policies = policies
         self.actions = actions
         self.logger = logger
@@ -65,26 +71,35 @@ public final class IncidentMonitor: Service, Sendable {
         let at = now()
         let metrics = await snapshot()
         let decision = await policies.classifySeverity(metrics)
+        try await judge(decision.value, metrics: metrics, at: at)
+        // Declared incidents: repeat pages and escalation follow escalation.lua's timing too.
+        for incident in try await store.openManualIncidents() {
+            try await escalate(incident, event: .tick, metrics: metrics, at: at)
+        }
+    }
+
+    /// The monitor's own incident for this severity decision.
+    func judge(_ decision: SeverityDecision, metrics: MonitoringSnapshot, at: Date) async throws {
         let current = try await store.openIncident()
-        if let severity = decision.value.severity {
+        if let severity = decision.severity {
             guard var incident = current else {
-                try await open(severity: severity, reasons: decision.value.reasons, metrics: metrics, at: at)
+                try await openOrHold(severity: severity, reasons: decision.reasons, metrics: metrics, at: at)
                 return
             }
             if Self.rank(severity) < Self.rank(incident.severity) {
                 let from = incident.severity
                 incident.severity = severity
-                incident.reasons = decision.value.reasons
+                incident.reasons = decision.reasons
                 incident.clearSince = nil
                 try await store.saveIncident(incident)
-                try await record(incident, "severity_changed", "severity \(from) → \(severity): \(decision.value.reasons.joined(separator: "; "))", metrics, at)
+                try await record(incident, "severity_changed", "severity \(from) → \(severity): \(decision.reasons.joined(separator: "; "))", metrics, at)
                 try await escalate(incident, event: .changed, metrics: metrics, at: at)
                 return
             }
             if incident.clearSince != nil {
                 incident.clearSince = nil
                 try await store.saveIncident(incident)
-                try await record(incident, "condition_returned", "condition seen again: \(decision.value.reasons.joined(separator: "; "))", metrics, at)
+                try await record(incident, "condition_returned", "condition seen again: \(decision.reasons.joined(separator: "; "))", metrics, at)
             }
             try await escalate(incident, event: .tick, metrics: metrics, at: at)
         } else if var incident = current {
@@ -96,11 +111,43 @@ public final class IncidentMonitor: Service, Sendable {
                 return
             }
             if at.timeIntervalSince(since) >= Double(configuration.resolveAfter) {
-                try await resolve(incident, note: "condition gone for \(Int(at.timeIntervalSince(since))) s", by: "monitor", metrics: metrics, at: at)
+                try await resolve(incident, note: "condition gone for \(Int(at.timeIntervalSince(since))) s", by: "monitor",
+                                  resolution: "recovered", metrics: metrics, at: at)
             } else {
                 try await escalate(incident, event: .tick, metrics: metrics, at: at)
             }
         }
+    }
+
+    /// A condition with no open incident: inside a resolved incident's cooldown the same or a
+    /// milder severity is held (recorded once on that incident, no page); a worse one reopens it.
+    func openOrHold(severity: String, reasons: [String], metrics: MonitoringSnapshot, at: Date) async throws {
+        guard var quiet = try await store.quietIncident(at: at) else {
+            try await open(severity: severity, reasons: reasons, metrics: metrics, at: at)
+            return
+        }
+        guard Self.rank(severity) < Self.rank(quiet.severity) else {
+            let last = try await store.incidentEvents(quiet.id).last
+            if last?.kind != "held_in_cooldown" {
+                try await record(quiet, "held_in_cooldown", "\(severity) seen again within the cooldown (until \(IncidentTemplates.iso(quiet.quietUntil ?? at))): \(reasons.joined(separator: "; ")); no new incident, no page", metrics, at)
+            }
+            return
+        }
+        let from = quiet.severity
+        quiet.status = "open"
+        quiet.severity = severity
+        quiet.reasons = reasons
+        quiet.resolvedAt = nil
+        quiet.resolutionNote = nil
+        quiet.quietUntil = nil
+        quiet.clearSince = nil
+        quiet.acknowledgedAt = nil
+        quiet.acknowledgedBy = nil
+        try await store.saveIncident(quiet)
+        try await record(quiet, "reopened", "reopened within its cooldown: \(from) → \(severity): \(reasons.joined(separator: "; "))", metrics, at)
+        logger.warning("incident reopened", metadata: ["incident.id": "\(quiet.id)", "incident.severity": "\(severity)"])
+        try await escalate(quiet, event: .changed, metrics: metrics, at: at)
+        await refreshGauge()
     }
 
     static func rank(_ severity: String) -> Int {

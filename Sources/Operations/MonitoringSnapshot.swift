@@ -35,7 +35,7 @@ extension MonitoringSnapshot {
     /// The snapshot of a running server.
     /// - Parameter cacheHitRatio: read only while persistent sessions are enabled.
     public init(traffic: Traffic, memory: SystemMemory?, databaseStatus: String, aiStatus: String,
-                persistentSessions: PersistentSessions, cacheHitRatio: (@Sendable () -> Double?)? = nil) {
+                persistentSessions: PersistentSessions, cacheHitRatio: (@Sendable () -> Double?)? = nil, cacheLookups: Int = 0) {
         self.init(
             reachable: true, requests: traffic.requests, errorRate: traffic.errorRate,
             errorRatePerHour: traffic.errorRatePerHour, avgResponseMs: traffic.avgResponseMs,
@@ -43,6 +43,7 @@ extension MonitoringSnapshot {
             cacheHitRatio: persistentSessions.enabled ? cacheHitRatio?() : nil,
             memoryUsagePercent: memory.flatMap { $0.source == .unknown ? nil : $0.usagePercent },
             database: Component(status: databaseStatus), ai: Component(status: aiStatus),
-            persistentSessions: persistentSessions, tenantsAffected: traffic.tenantsAffected)
+            persistentSessions: persistentSessions, tenantsAffected: traffic.tenantsAffected,
+            cacheLookups: persistentSessions.enabled ? cacheLookups : 0)
     }
 }

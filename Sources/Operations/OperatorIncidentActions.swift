@@ -35,6 +35,8 @@ public struct OperatorIncidentActions: IncidentActionPerformer {
         case .emergencyCleanup:
             let outcome = await cache.runCleanup(policies: policies, emergency: true)
             return "emergency cleanup evicted \(outcome.evicted) cached sessions (\(outcome.remaining) remain)"
+        case .advise(let text):
+            return "advice: \(text)"
         case .reloadLastGoodPolicies:
             guard let policies else { return "no policy host to reload" }
             let outcomes = await policies.reloadAll()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Operations
 import OracleCore
 
 struct ConfigCommand: AsyncParsableCommand {
@@ -26,7 +27,16 @@ struct ConfigCommand: AsyncParsableCommand {
                     Swift.print("\(spec.name)=\(spec.display(value.raw))  # \(value.origin)")
                 }
             }
-            let problems = loaded.problems
+            var problems = loaded.problems
+            if problems.isEmpty, let config = try? loaded.validated() {
+                // The contacts file is part of the configuration: a broken one stops `serve`.
+                do {
+                    let contacts = try config.loadContacts()
+                    for warning in contacts.warnings { Console.error("warning: \(warning)") }
+                } catch {
+                    problems.append("CONTACTS_FILE: \(error)")
+                }
+            }
             guard problems.isEmpty else {
                 for problem in problems { Console.error("error: \(problem)") }
                 Console.error("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

@@ -64,9 +64,16 @@ struct ServeCommand: AsyncParsableCommand {
         let provider = ProviderFactory.make(config: config, logger: logger)
         let operations = ServerOperations(config: config, store: store, logger: logger)
         let policies = PolicyHost(configuration: .init(settings: config), store: store, logger: logger)
+        let contacts: ContactBook
+        do {
+            contacts = try config.loadContacts()
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
         let state = ServerState(config: config, store: store, provider: provider, logger: logger,
                                 backups: operations.backups, integrity: operations.integrity, policies: policies,
-                                metricsRegistry: metricsRegistry)
+                                metricsRegistry: metricsRegistry, contacts: contacts)
         let app = OracleApplication.make(state: state, logger: logger, services: operations.services) { port in
             logger.notice("oracle-chat listening", metadata: [
                 "http.address": "\(config.host):\(port)", "database.path": "\(config.database.path)",

@@ -23,6 +23,8 @@ public struct OracleConfig: Sendable {
     public var healthCheckInterval: Int
     public var incidentResolveAfter: Int
     public var alertWebhookURLs: [String]
+    /// `CONTACTS_FILE`: where escalation.lua's roles are reached.
+    public var contactsFile: String
     public var notifyMaxAttempts: Int
 
     /// The raw values with origins, for `config check` and diagnostics (secrets redacted there).
@@ -199,6 +201,7 @@ public struct OracleConfig: Sendable {
         healthCheckInterval = int(.healthCheckInterval)
         incidentResolveAfter = int(.incidentResolveAfter)
         alertWebhookURLs = list(.alertWebhookURL)
+        contactsFile = text(.contactsFile)
         notifyMaxAttempts = int(.notifyMaxAttempts)
         resolved = loaded.values
     }

@@ -78,6 +78,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case healthCheckInterval = "HEALTH_CHECK_INTERVAL"
     case incidentResolveAfter = "INCIDENT_RESOLVE_AFTER"
     case alertWebhookURL = "ALERT_WEBHOOK_URL"
+    case contactsFile = "CONTACTS_FILE"
     case notifyMaxAttempts = "NOTIFY_MAX_ATTEMPTS"
     case metricsWindowSeconds = "METRICS_WINDOW_SECONDS"
     case backupDir = "BACKUP_DIR"

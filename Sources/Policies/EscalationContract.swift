@@ -58,10 +58,15 @@ public struct EscalationInput: PolicyInput, Equatable {
     public var settings: Settings
     /// Types of the actions carried out for this incident so far, oldest first.
     public var actionsTaken: [String]
+    /// `monitor` (severity.lua opened it) or `manual` (declared by a person).
+    public var source: String
+    /// For `resolved`: `recovered` (the condition stayed gone) or `manual` (a person resolved
+    /// it); empty otherwise.
+    public var resolution: String
 
     public init(id: String, severity: String, status: String, event: Event, elapsedSeconds: Int, sinceNotifiedSeconds: Int,
                 acknowledged: Bool, level: Int, reasons: [String], metrics: MonitoringSnapshot, settings: Settings,
-                actionsTaken: [String]) {
+                actionsTaken: [String], source: String = "monitor", resolution: String = "") {
         self.id = id
         self.severity = severity
         self.status = status
@@ -74,6 +79,8 @@ public struct EscalationInput: PolicyInput, Equatable {
         self.metrics = metrics
         self.settings = settings
         self.actionsTaken = actionsTaken
+        self.source = source
+        self.resolution = resolution
     }
 
     // The two fields the safe default (log-only notifications) reads back from any input.
@@ -101,23 +108,34 @@ public struct EscalationInput: PolicyInput, Equatable {
         .init("settings.persistent_session_timeout", "int seconds", "current value") { $0.settings.persistentSessionTimeout },
         .init("settings.cleanup_interval", "int seconds", "current value") { $0.settings.cleanupInterval },
         .init("actions_taken", "list of string", "action `type`s already carried out for this incident") { $0.actionsTaken },
+        .init("source", PolicyField.oneOf(["monitor", "manual"]), "`manual`: declared over the admin API (`POST /api/v1/incidents`)") {
+            $0.source
+        },
+        .init("resolution", PolicyField.oneOf(["recovered", "manual", ""]),
+              "on `resolved`: the condition stayed gone, or a person resolved it; empty on other events") { $0.resolution },
     ]
 
     public static let note: String? = """
         The host stores the returned `level` and passes it back, resets `since_notified_seconds`
         whenever a call returned a non-empty `notify`, and appends the type of every action it carried
-        out to `actions_taken`. `"changed"` is only for a severity that got **worse**.
+        out to `actions_taken`. `"changed"` is only for a severity that got **worse**. It carries out
+        the actions first, so the pages list them, then sends one page per destination of the contacts
+        file for all the roles named (see docs/operations.md, "Paging").
         """
 }
 
 /// The result of `escalate(i)`: whom to notify and what to switch off.
 public struct EscalationDecision: Sendable, Equatable, Codable {
+    /// A role to page; the contacts file says where the role is reached.
     public struct Notification: Sendable, Equatable, Codable {
-        public var target: String
-        /// `webhook` or `log`.
-        public var channel: String
+        public var role: String
         /// `declaration`, `update` or `resolution`.
         public var template: String
+
+        public init(role: String, template: String) {
+            self.role = role
+            self.template = template
+        }
     }
 
     /// An effect the host carries out through the override mechanism.
@@ -127,6 +145,8 @@ public struct EscalationDecision: Sendable, Equatable, Codable {
         case setSessionLimits(maxSessions: Int, timeout: Int, cleanupInterval: Int)
         case emergencyCleanup
         case reloadLastGoodPolicies
+        /// A step only a person can take (a database restore): recorded and listed in the pages.
+        case advise(String)
 
         public var type: String {
             switch self {
@@ -135,48 +155,59 @@ public struct EscalationDecision: Sendable, Equatable, Codable {
             case .setSessionLimits: "set_session_limits"
             case .emergencyCleanup: "emergency_cleanup"
             case .reloadLastGoodPolicies: "reload_last_good_policies"
+            case .advise: "advise"
             }
         }
     }
 
-    public static let channels = ["webhook", "log"]
     public static let templates = ["declaration", "update", "resolution"]
+    /// A day: a longer cooldown would hide a recurring outage for good.
+    public static let maxCooldownSeconds = 86_400
 
     public var level: Int
     public var notify: [Notification]
     public var actions: [Action]
+    /// On `resolved`: for this long the same condition (this severity or milder) does not open a
+    /// new incident; a worse one reopens this one.
+    public var cooldownSeconds: Int
 
     public static let fields = [
         PolicyField("level", "int >= 0", "1 = declared audience, 2 = escalated audience"),
-        PolicyField("notify", "list of `{target, channel, template}`", "who hears about the incident now"),
-        PolicyField("notify[].target", "string", "role name"),
-        PolicyField("notify[].channel", PolicyField.oneOf(channels), ""),
+        PolicyField("notify", "list of `{role, template}`", "who hears about the incident now"),
+        PolicyField("notify[].role", "string", "role name; the contacts file maps it to channels"),
         PolicyField("notify[].template", PolicyField.oneOf(templates), ""),
         PolicyField("actions", "list of action tables",
                     "carried out now, every one, in order (below); what runs only once is the policy's rule"),
+        PolicyField("cooldown_seconds", "int 0..\(maxCooldownSeconds), optional",
+                    "on `resolved`: how long the resolution is sticky (0 = not at all)"),
     ]
 
-    public init(level: Int, notify: [Notification], actions: [Action]) {
+    public init(level: Int, notify: [Notification], actions: [Action], cooldownSeconds: Int = 0) {
         self.level = level
         self.notify = notify
         self.actions = actions
+        self.cooldownSeconds = cooldownSeconds
     }
 
     init(_ value: LuaValue) throws(PolicyContractError) {
         let reader = try ResultReader(value)
         level = try reader.integer("level", min: 0)
         notify = try reader.tables("notify").map { (item) throws(PolicyContractError) in
-            let channel = try item.string("channel")
-            guard Self.channels.contains(channel) else {
-                throw PolicyContractError(field: "\(item.path).channel", rule: "must be webhook or log")
-            }
             let template = try item.string("template")
             guard Self.templates.contains(template) else {
                 throw PolicyContractError(field: "\(item.path).template", rule: "must be declaration, update or resolution")
             }
-            return Notification(target: try item.string("target"), channel: channel, template: template)
+            let role = try item.string("role")
+            guard !role.isEmpty, role.utf8.count <= 64 else {
+                throw PolicyContractError(field: "\(item.path).role", rule: "must be a role name of 1–64 bytes")
+            }
+            return Notification(role: role, template: template)
         }
         actions = try reader.tables("actions").map(Self.action)
+        cooldownSeconds = try reader.optionalInteger("cooldown_seconds", min: 0) ?? 0
+        guard cooldownSeconds <= Self.maxCooldownSeconds else {
+            throw PolicyContractError(field: "cooldown_seconds", rule: "must be at most \(Self.maxCooldownSeconds)")
+        }
     }
 
     private static func action(_ item: ResultReader) throws(PolicyContractError) -> Action {
@@ -192,6 +223,12 @@ public struct EscalationDecision: Sendable, Equatable, Codable {
                 cleanupInterval: try item.integer("cleanup_interval", min: 1))
         case "emergency_cleanup": return .emergencyCleanup
         case "reload_last_good_policies": return .reloadLastGoodPolicies
+        case "advise":
+            let text = try item.string("text")
+            guard !text.isEmpty, text.utf8.count <= 500 else {
+                throw PolicyContractError(field: "\(item.path).text", rule: "must be 1–500 bytes")
+            }
+            return .advise(text)
         default:
             throw PolicyContractError(
                 field: "\(item.path).type", rule: "must be one of \(Action.fields.map(\.path).joined(separator: ", "))")
@@ -210,5 +247,6 @@ extension EscalationDecision.Action {
                     "override `MAX_PERSISTENT_SESSIONS`, `PERSISTENT_SESSION_TIMEOUT`, `CLEANUP_INTERVAL`"),
         PolicyField("emergency_cleanup", "", "run `plan` now; its evictions count as emergency ones"),
         PolicyField("reload_last_good_policies", "", "reload every policy file; a refused file keeps its last good version"),
+        PolicyField("advise", "`text` string, 1..500 bytes", "a step only a person can take: recorded and listed in the pages"),
     ]
 }

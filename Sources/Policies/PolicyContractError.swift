@@ -51,6 +51,11 @@ struct ResultReader {
         return Int(number)
     }
 
+    func optionalInteger(_ key: String, min: Int = Int.min) throws(PolicyContractError) -> Int? {
+        guard let field = value[key], field != .nil else { return nil }
+        return try integer(key, min: min)
+    }
+
     func array(_ key: String) throws(PolicyContractError) -> [LuaValue] {
         guard let field = value[key], field != .nil else { return [] }
         guard let elements = field.arrayValue else { throw PolicyContractError(field: name(key), rule: "must be a list") }

@@ -141,7 +141,7 @@ extension PolicyHost {
             let level = max(1, EscalationInput.levelField.read(from: input)?.integerValue ?? 1)
             let template = event == "resolved" ? "resolution" : (event == "tick" ? nil : "declaration")
             let notify: [LuaValue] = template.map {
-                [["target": "oncall", "channel": "log", "template": .string($0)]]
+                [["role": "oncall", "template": .string($0)]]
             } ?? []
             return ["level": .integer(level), "notify": .array(notify), "actions": .array([])]
         }

@@ -67,9 +67,9 @@ enum PolicySamples {
     static let healthyMetrics = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.0, errorRatePerHour: 0.0, avgResponseMs: 120.0, p95ResponseMs: 300.0,
         cacheHitRatio: 0.9, memoryUsagePercent: 40.0, database: .init(status: "healthy"), ai: .init(status: "healthy"),
-        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0)
+        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0, cacheLookups: 400)
     static let failingMetrics = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.3, errorRatePerHour: 30.0, avgResponseMs: 1200.0, p95ResponseMs: 3000.0,
         cacheHitRatio: 0.6, memoryUsagePercent: 60.0, database: .init(status: "healthy"), ai: .init(status: "unavailable"),
-        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 1)
+        persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 1, cacheLookups: 400)
 }

@@ -40,10 +40,13 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     public var ai: Component
     public var persistentSessions: PersistentSessions
     public var tenantsAffected: Int
+    /// Session cache lookups behind `cacheHitRatio` (hits + misses since start; a new session's
+    /// first message is neither).
+    public var cacheLookups: Int
 
     public init(reachable: Bool, requests: Int, errorRate: Double, errorRatePerHour: Double, avgResponseMs: Double,
                 p95ResponseMs: Double, cacheHitRatio: Double?, memoryUsagePercent: Double?, database: Component,
-                ai: Component, persistentSessions: PersistentSessions, tenantsAffected: Int) {
+                ai: Component, persistentSessions: PersistentSessions, tenantsAffected: Int, cacheLookups: Int = 0) {
         self.reachable = reachable
         self.requests = requests
         self.errorRate = errorRate
@@ -56,6 +59,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         self.ai = ai
         self.persistentSessions = persistentSessions
         self.tenantsAffected = tenantsAffected
+        self.cacheLookups = cacheLookups
     }
 
     /// What the monitor records when the server did not answer: only `reachable = false` holds.
@@ -72,7 +76,8 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         .init("error_rate_per_hour", "number", "errors per hour (informational, not a criterion)") { $0.errorRatePerHour },
         .init("avg_response_ms", "number", "average `send_message` duration, milliseconds") { $0.avgResponseMs },
         .init("p95_response_ms", "number", "95th percentile, milliseconds (informational)") { $0.p95ResponseMs },
-        .init("cache_hit_ratio", "number 0..1, optional", "absent until the cache has seen 20 lookups (a ratio of fewer says nothing)") { $0.cacheHitRatio },
+        .init("cache_hit_ratio", "number 0..1, optional", "hits over lookups since start; absent before the first lookup or with persistent sessions off") { $0.cacheHitRatio },
+        .init("cache_lookups", "int", "the lookups the ratio is based on (a new session's first message is not one)") { $0.cacheLookups },
         .init("memory_usage_percent", "number 0..100, optional", "memory in use over the container's cgroup limit (the host's memory without one), percent; absent when it could not be read") {
             $0.memoryUsagePercent
         },

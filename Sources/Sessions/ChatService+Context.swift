@@ -39,9 +39,10 @@ extension ChatService {
         }
         guard let session = try await store.session(id: sessionID, tenant: tenant) else { throw ChatError.sessionNotFound }
         if session.messageCount == 0 {
-            // A new session has no history to recover.
+            // A new session has no history to recover, and nothing was missed.
             return plan(.cached, [])
         }
+        cache.countMiss()
         if live.enableRecovery, let recovered = await cache.recover(
             sessionID: sessionID, tenant: tenant, limits: limits, timeoutSeconds: live.recoveryTimeoutSeconds) {
             return plan(.cached, recovered)

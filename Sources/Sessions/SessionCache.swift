@@ -74,17 +74,25 @@ public final class SessionCache: Sendable {
         }
     }
 
-    /// The cached history turns (counted as a hit), or nil (counted as a miss). A hit also
-    /// proves the session exists for `tenant` (entries go when sessions are deleted).
+    /// The cached history turns (counted as a hit), or nil (not counted yet: the caller counts a
+    /// miss with ``countMiss()`` once it knows the session had history to miss — a new session's
+    /// first message is no miss, and counting it would page for a low hit ratio at low traffic).
+    /// A hit also proves the session exists for `tenant` (entries go when sessions are deleted).
     func lookup(_ sessionID: String, tenant: String, limits: ContextLimits) -> [ChatTurn]? {
         let now = clock()
         let turns = state.withLock { state -> [ChatTurn]? in
             let turns = state.core.lookup(sessionID, tenant: tenant, limits: limits, now: now)
-            if turns == nil { state.stats.misses += 1 } else { state.stats.hits += 1 }
+            if turns != nil { state.stats.hits += 1 }
             return turns
         }
-        (turns == nil ? metrics.misses : metrics.hits).increment()
+        if turns != nil { metrics.hits.increment() }
         return turns
+    }
+
+    /// A lookup that found nothing for a session with history.
+    func countMiss() {
+        state.withLock { $0.stats.misses += 1 }
+        metrics.misses.increment()
     }
 
     /// Stores a session's turns after its exchange was stored; beyond capacity the least

@@ -22,6 +22,17 @@ public struct StoredIncident: Sendable, Equatable, Codable {
     public var actionsTaken: [String]
     /// The severity input at opening, as JSON text.
     public var openingMetrics: String
+    /// `monitor` (opened by severity.lua) or `manual` (declared over the admin API; only a
+    /// person resolves it).
+    public var source: String = "monitor"
+    /// A declared incident's title and description (the monitor's incidents have reasons).
+    public var title: String?
+    public var incidentDescription: String?
+    /// Who declared it (manual incidents).
+    public var declaredBy: String?
+    /// Until then the same condition (this severity or milder) does not open a new incident:
+    /// the cooldown escalation.lua returned when it resolved.
+    public var quietUntil: Date?
 
     public init(id: String, severity: String, status: String = "open", level: Int = 0, reasons: [String],
                 openedAt: Date, openingMetrics: String) {
@@ -36,6 +47,14 @@ public struct StoredIncident: Sendable, Equatable, Codable {
     }
 
     public var isOpen: Bool { status != "resolved" }
+    public var isManual: Bool { source == "manual" }
+
+    /// `incidentDescription` is the `description` column (the name is taken by CustomStringConvertible).
+    enum CodingKeys: String, CodingKey {
+        case id, severity, status, level, reasons, openedAt, acknowledgedAt, acknowledgedBy, mitigatedAt, resolvedAt,
+             resolutionNote, lastNotifiedAt, clearSince, actionsTaken, openingMetrics, source, title,
+             incidentDescription = "description", declaredBy, quietUntil
+    }
 }
 
 /// A row of `incidents`; `reasons` and `actions_taken` are JSON arrays of text.
@@ -73,11 +92,19 @@ extension IncidentEvent: FetchableRecord {
 public struct OutboxNotification: Sendable, Equatable, Codable {
     public var id: Int64
     public var incidentID: String
+    /// The destination's name in the contacts file (`log`, `webhook` without one).
     public var channel: String
+    /// `webhook`, `pagerduty` or `log`: how the destination is reached.
+    public var kind: String
+    /// The roles this page reaches at that destination, comma-separated.
     public var target: String
+    /// `declaration`, `update`, `resolution` or `acknowledgement`.
     public var template: String
     public var text: String
-    /// `pending`, `delivered` or `failed` (gave up).
+    /// The incident's severity when it was queued (PagerDuty's `payload.severity`).
+    public var severity: String
+    /// `pending`, `delivered`, `failed` (gave up) or `silenced` (held by a silence or a
+    /// maintenance window; never sent, `last_error` names it).
     public var status: String
     public var attempts: Int
     public var nextAttemptAt: Date
@@ -87,7 +114,7 @@ public struct OutboxNotification: Sendable, Equatable, Codable {
 
     /// The columns, spelled out as ``IncidentEvent``'s are.
     enum CodingKeys: String, CodingKey {
-        case id, incidentID = "incident_id", channel, target, template, text, status, attempts,
+        case id, incidentID = "incident_id", channel, kind, target, template, text, severity, status, attempts,
              nextAttemptAt = "next_attempt_at", lastError = "last_error", createdAt = "created_at", deliveredAt = "delivered_at"
     }
 }
@@ -161,10 +188,32 @@ extension SQLiteStore {
         try await writer.read { db in try StoredIncident.fetchOne(db, key: id) }
     }
 
-    /// The incident still open (there is at most one: one condition, one incident).
+    /// The monitor's incident still open (there is at most one: one condition, one incident).
+    /// Declared incidents live beside it.
     public func openIncident() async throws -> StoredIncident? {
         try await writer.read { db in
-            try StoredIncident.fetchOne(db, sql: "SELECT * FROM incidents WHERE status != 'resolved' ORDER BY opened_at DESC LIMIT 1")
+            try StoredIncident.fetchOne(db, sql: """
+                SELECT * FROM incidents WHERE status != 'resolved' AND source = 'monitor' ORDER BY opened_at DESC LIMIT 1
+                """)
+        }
+    }
+
+    /// The monitor's most recently resolved incident whose cooldown has not run out at `now`.
+    public func quietIncident(at now: Date) async throws -> StoredIncident? {
+        try await writer.read { db in
+            try StoredIncident.fetchOne(db, sql: """
+                SELECT * FROM incidents WHERE status = 'resolved' AND source = 'monitor' AND quiet_until > ?
+                ORDER BY resolved_at DESC LIMIT 1
+                """, arguments: [now])
+        }
+    }
+
+    /// Declared incidents still open, oldest first.
+    public func openManualIncidents() async throws -> [StoredIncident] {
+        try await writer.read { db in
+            try StoredIncident.fetchAll(db, sql: """
+                SELECT * FROM incidents WHERE status != 'resolved' AND source = 'manual' ORDER BY opened_at LIMIT 100
+                """)
         }
     }
 
@@ -197,13 +246,15 @@ extension SQLiteStore {
 
     // MARK: Outbox
 
-    public func enqueueNotification(incidentID: String, channel: String, target: String, template: String,
-                                    text: String, at: Date) async throws {
+    /// Queues one page; `silencedBy` stores it as held (never sent). A page for the same incident,
+    /// destination, template and instant is queued once (a repeated tick cannot double it).
+    public func enqueueNotification(_ page: QueuedPage, at: Date) async throws {
         try await writer.write { db in
             try db.execute(sql: """
-                INSERT INTO notification_outbox (incident_id, channel, target, template, text, status, attempts,
-                    next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-                """, arguments: [incidentID, channel, target, template, text, at, at])
+                INSERT OR IGNORE INTO notification_outbox (incident_id, channel, kind, target, template, text, severity,
+                    status, attempts, next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """, arguments: [page.incidentID, page.channel, page.kind, page.target, page.template, page.text, page.severity,
+                                 page.silencedBy == nil ? "pending" : "silenced", at, page.silencedBy.map { "silenced by \($0)" }, at])
         }
     }
 

@@ -115,6 +115,7 @@ extension SQLiteStore {
             }
             try db.create(index: "policy_test_passes_by_policy", on: "policy_test_passes", columns: ["policy", "verified_at"])
         }
+        registerPagingMigration(&migrator)
         return migrator
     }
 }

@@ -28,7 +28,8 @@ final class IncidentFixture: Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(_ settings: [String: String] = [:], dir existing: TemporaryDirectory? = nil) async throws {
+    init(_ settings: [String: String] = [:], dir existing: TemporaryDirectory? = nil,
+         contacts: ContactBook = .fallback(webhookURLs: [])) async throws {
         let dir = try existing ?? TemporaryDirectory("oracle-incidents")
         self.dir = dir
         let fm = FileManager.default
@@ -52,7 +53,7 @@ final class IncidentFixture: Sendable {
             configuration: .init(interval: .seconds(30), resolveAfter: config.incidentResolveAfter),
             store: store, policies: policies,
             actions: OperatorIncidentActions(overrides: state.overrides, cache: state.sessionCache, policies: policies),
-            logger: logger, now: { script.clock.withLock { $0 } }, snapshot: { script.metrics.withLock { $0 } })
+            contacts: contacts, logger: logger, now: { script.clock.withLock { $0 } }, snapshot: { script.metrics.withLock { $0 } })
     }
 
     func advance(seconds: Double) {

@@ -21,11 +21,17 @@ import Testing
         #expect(f.state.live.sessions.usePersistentSessions == false)
         #expect(f.state.overrides.active.contains { $0.name == "USE_PERSISTENT_SESSIONS" && $0.actor == "escalation:\(incident.id)" })
         let notifications = try await f.state.store.notifications(incidentID: incident.id)
-        #expect(notifications.contains { $0.template == "declaration" && $0.channel == "webhook" })
-        #expect(notifications.first?.text.contains("INCIDENT DECLARED: P1") == true)
-        // Ticks of the same condition do not re-declare.
+        // One page for the one destination (the log, without a contacts file or webhook), naming
+        // every role it reaches and listing the action taken in the same tick.
         let declarations = notifications.filter { $0.template == "declaration" }
-        #expect(declarations.count == Set(declarations.map { "\($0.target)/\($0.channel)" }).count)
+        #expect(declarations.count == 1, "three ticks of one condition: one declaration")
+        let declaration = try #require(declarations.first)
+        #expect(declaration.channel == "log")
+        #expect(declaration.target == "oncall, incident-commander, tech-lead, ops, engineering-manager")
+        #expect(declaration.text.contains("INCIDENT DECLARED: P1"))
+        #expect(declaration.text.contains("- disabled persistent sessions"), "the page lists what was done")
+        #expect(!declaration.text.contains("none yet"))
+        #expect(declaration.text.contains("Error rate: 30.0%"), "and the metrics that triggered it")
     }
 
     /// escalation.lua alone decides which actions run once: the shipped one halves the rollout
@@ -111,7 +117,8 @@ import Testing
         let events = try await f.state.store.incidentEvents(id)
         #expect(events.contains { $0.kind == "escalated" })
         let updates = try await f.state.store.notifications(incidentID: id).filter { $0.template == "update" }
-        #expect(updates.contains { $0.target == "engineering-manager" || $0.target == "product-manager" })
+        #expect(updates.count == 1)
+        #expect(updates.first?.target.contains("product-manager") == true, "level 2 reaches everyone")
     }
 
     @Test func acknowledgedIncidentsAreNotEscalated() async throws {

@@ -15,7 +15,7 @@ import Testing
         let json = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? [String: Any])
         #expect(Set(json.keys) == ["reachable", "requests", "error_rate", "error_rate_per_hour", "avg_response_ms",
                                    "p95_response_ms", "cache_hit_ratio", "memory_usage_percent", "database", "ai",
-                                   "persistent_sessions", "tenants_affected"])
+                                   "persistent_sessions", "tenants_affected", "cache_lookups"])
         #expect(json["memory_usage_percent"] as? Double == 96.2)
         #expect((json["database"] as? [String: Any])?["status"] as? String == "healthy")
         #expect((json["persistent_sessions"] as? [String: Any])?["enabled"] as? Bool == true)

@@ -1,4 +1,5 @@
 import Foundation
+import LLM
 import Operations
 import OracleCore
 import Storage
@@ -13,17 +14,20 @@ import TestSupport
         func read() -> Date { now.withLock { $0 } }
     }
 
-    /// A webhook notification with no URL configured fails every time: each failure puts the next
-    /// attempt 2, 4, 8 … s later, never more than 5 min, and the last allowed attempt gives up.
+    /// A webhook that refuses connections (a closed loopback port) fails every time: each failure
+    /// puts the next attempt 2, 4, 8 … s later, never more than 5 min, and the last allowed
+    /// attempt gives up.
     @Test func failedDeliveriesBackOffExponentiallyUpToFiveMinutes() async throws {
         let fixture = try await MigratedStore()
         defer { fixture.close() }
         let store = fixture.store
         let clock = Clock()
-        let notifier = Notifier(store: store, settings: NotifierSettings(webhookURLs: [], maxAttempts: 10),
-                                transport: nil, logger: LogCapture().logger, now: clock.read)
-        try await store.enqueueNotification(incidentID: "inc-1", channel: "webhook", target: "oncall", template: "opened",
-                                            text: "P1 opened", at: clock.read())
+        let url = "http://127.0.0.1:1/hook-token-secret"
+        let notifier = Notifier(store: store, settings: NotifierSettings(maxAttempts: 10),
+                                contacts: .fallback(webhookURLs: [url]), transport: HTTPTransport(logger: LogCapture().logger),
+                                logger: LogCapture().logger, now: clock.read)
+        try await store.enqueueNotification(QueuedPage(incidentID: "inc-1", channel: "webhook", kind: "webhook", target: "oncall",
+                                                       template: "declaration", text: "P1 opened", severity: "P1"), at: clock.read())
         var waits: [TimeInterval] = []
         for _ in 1..<10 {
             #expect(await notifier.deliverDue() == 0)
@@ -39,6 +43,23 @@ import TestSupport
         let last = try #require(try await store.notifications(incidentID: "inc-1").first)
         #expect(last.status == "failed")
         #expect(last.attempts == 10)
-        #expect(last.lastError == "ALERT_WEBHOOK_URL is not set")
+        let error = try #require(last.lastError)
+        #expect(error.hasPrefix("destination unreachable"))
+        #expect(!error.contains("hook-token-secret"), "a webhook URL is a credential")
+    }
+
+    /// A page for a destination the contacts file no longer has fails at once, without retries.
+    @Test func aDestinationNoLongerConfiguredFailsAtOnce() async throws {
+        let fixture = try await MigratedStore()
+        defer { fixture.close() }
+        let clock = Clock()
+        let notifier = Notifier(store: fixture.store, settings: NotifierSettings(maxAttempts: 10), contacts: .fallback(webhookURLs: []),
+                                transport: nil, logger: LogCapture().logger, now: clock.read)
+        try await fixture.store.enqueueNotification(QueuedPage(incidentID: "inc-1", channel: "slack-old", kind: "webhook", target: "oncall",
+                                                               template: "declaration", text: "P1 opened", severity: "P1"), at: clock.read())
+        #expect(await notifier.deliverDue() == 0)
+        let row = try #require(try await fixture.store.notifications(incidentID: "inc-1").first)
+        #expect(row.status == "failed" && row.attempts == 1)
+        #expect(row.lastError == "destination slack-old is not configured")
     }
 }

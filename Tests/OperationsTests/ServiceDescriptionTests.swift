@@ -19,7 +19,8 @@ import TestSupport
         let secret = "hook-secret-3f9a"
         let logs = LogCapture()
         let notifier = Notifier(store: store,
-                                settings: NotifierSettings(webhookURLs: ["https://ops:\(secret)@hooks.example.test/T000/\(secret)"]),
+                                settings: NotifierSettings(),
+                                contacts: .fallback(webhookURLs: ["https://ops:\(secret)@hooks.example.test/T000/\(secret)"]),
                                 transport: nil, logger: logs.logger)
         let group = ServiceGroup(configuration: .init(services: [notifier], logger: logs.logger))
         let running = Task { try await group.run() }

@@ -31,7 +31,7 @@ import Testing
             "reachable": true, "requests": 100, "error_rate": 0.3, "error_rate_per_hour": 30.0,
             "avg_response_ms": 1200.0, "p95_response_ms": 3000.0, "cache_hit_ratio": 0.6, "memory_usage_percent": 60.0,
             "database": ["status": "healthy"], "ai": ["status": "unavailable"],
-            "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 1,
+            "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 1, "cache_lookups": 400,
         ])
         snapshot.cacheHitRatio = nil
         snapshot.memoryUsagePercent = nil
@@ -61,7 +61,7 @@ import Testing
             "metrics": PolicySamples.healthyMetrics.luaValue,
             "settings": ["use_persistent_sessions": true, "rollout_percentage": 80, "max_persistent_sessions": 500,
                          "persistent_session_timeout": 3600, "cleanup_interval": 300],
-            "actions_taken": ["disable_persistent_sessions"],
+            "actions_taken": ["disable_persistent_sessions"], "source": "monitor", "resolution": "",
         ])
     }
 

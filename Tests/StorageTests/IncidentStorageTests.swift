@@ -64,11 +64,14 @@ import Testing
     @Test func outboxRowsReadBackAndRecordDelivery() async throws {
         let f = try await StoreFixture()
         defer { f.close() }
-        try await f.store.enqueueNotification(incidentID: "inc-1", channel: "log", target: "oncall", template: "opened",
-                                              text: "P1 opened", at: Self.opened)
+        let page = QueuedPage(incidentID: "inc-1", channel: "log", kind: "log", target: "oncall", template: "declaration",
+                              text: "P1 opened", severity: "P1")
+        try await f.store.enqueueNotification(page, at: Self.opened)
+        try await f.store.enqueueNotification(page, at: Self.opened)
         let queued = try #require(try await f.store.dueNotifications(now: Self.opened, limit: 10).first)
         #expect(queued.incidentID == "inc-1" && queued.channel == "log" && queued.target == "oncall")
         #expect(queued.status == "pending" && queued.attempts == 0 && queued.lastError == nil)
+        #expect(try await f.store.notifications(incidentID: "inc-1").count == 1, "the same event queued twice is one page")
         #expect(queued.nextAttemptAt == Self.opened && queued.createdAt == Self.opened && queued.deliveredAt == nil)
 
         let delivered = Self.opened.addingTimeInterval(5)

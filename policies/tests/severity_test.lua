@@ -43,6 +43,26 @@ test_latency_boundaries = cases {
   run = run_case,
 }
 
+-- a ratio over fewer than 20 lookups says nothing (the first 11 messages of a fresh server
+-- once paged a P3 from it)
+test_cache_lookup_guard = cases {
+  { name = "19 lookups: a 0% ratio is ignored", patch = { cache_hit_ratio = 0.0, cache_lookups = 19 } },
+  { name = "20 lookups: a 0% ratio counts", patch = { cache_hit_ratio = 0.0, cache_lookups = 20 }, severity = "P2", reasons = { "cache hit ratio 0.0% < 30%" } },
+  { name = "lookups absent: ignored", patch = { cache_hit_ratio = 0.1, cache_lookups = "absent" } },
+  run = function(c)
+    local m = fixture("metrics_healthy.json")
+    for k, v in pairs(c.patch) do
+      m[k] = v
+    end
+    if m.cache_lookups == "absent" then
+      m.cache_lookups = nil
+    end
+    local result = classify(m)
+    expect_eq(result.severity, c.severity)
+    expect_eq(result.reasons, c.reasons or {})
+  end,
+}
+
 test_cache_hit_boundaries = cases {
   { name = "0.2999 is P2", patch = { cache_hit_ratio = 0.2999 }, severity = "P2", reasons = { "cache hit ratio 29.99% < 30%" } },
   { name = "0.30 is P3", patch = { cache_hit_ratio = 0.30 }, severity = "P3", reasons = { "cache hit ratio 30.0% < 50%" } },

@@ -1,0 +1,248 @@
+import Foundation
+import OracleCore
+import Yams
+
+/// Where escalation.lua's roles are reached: the contacts file (`CONTACTS_FILE`,
+/// `config/contacts.yaml`), resolved against the environment.
+///
+/// ```yaml
+/// channels:
+///   slack-oncall: { type: webhook, url_env: SLACK_ONCALL_WEBHOOK_URL }
+///   pagerduty:    { type: pagerduty, routing_key_env: PAGERDUTY_ROUTING_KEY }
+///   log:          { type: log }
+/// roles:
+///   oncall: [pagerduty, slack-oncall, log]
+///   "*": [log]            # every role not listed
+/// ```
+///
+/// A channel whose secret is missing from the environment is *unconfigured*: it is dropped
+/// with one warning at startup and never attempted. Without a contacts file every role goes to
+/// the log and to each `ALERT_WEBHOOK_URL` (``fallback(webhookURLs:)``).
+public struct ContactBook: Sendable, Equatable {
+    public struct Destination: Sendable, Hashable, CustomStringConvertible {
+        public enum Kind: Sendable, Hashable {
+            case log
+            case webhook(url: String)
+            case pagerDuty(routingKey: String, eventsURL: String)
+        }
+
+        public var name: String
+        public var kind: Kind
+
+        public var kindName: String {
+            switch kind {
+            case .log: "log"
+            case .webhook: "webhook"
+            case .pagerDuty: "pagerduty"
+            }
+        }
+
+        /// Never the URL or key: they are credentials.
+        public var description: String { "\(name) (\(kindName))" }
+    }
+
+    public static let defaultPagerDutyEventsURL = "https://events.pagerduty.com/v2/enqueue"
+    /// The role key that applies to every role the file does not list.
+    public static let anyRole = "*"
+    // Bounds on a hostile or mistaken file.
+    static let maxFileBytes = 64 << 10
+    static let maxEntries = 200
+    static let maxChannelsPerRole = 20
+
+    public private(set) var destinations: [String: Destination]
+    /// Role → destination names, in the file's order.
+    public private(set) var routes: [String: [String]]
+    /// Said once at startup: channels dropped for a missing secret, a missing file.
+    public private(set) var warnings: [String]
+
+    /// Destinations reaching `roles`, each once, with the roles it reaches there: one page per
+    /// destination however many of its roles the policy named.
+    public func destinations(for roles: [String]) -> [(destination: Destination, roles: [String])] {
+        var order: [String] = []
+        var reached: [String: [String]] = [:]
+        for role in roles {
+            for name in routes[role] ?? routes[Self.anyRole] ?? [] where destinations[name] != nil {
+                if reached[name] == nil { order.append(name) }
+                if reached[name]?.contains(role) != true { reached[name, default: []].append(role) }
+            }
+        }
+        return order.map { (destinations[$0]!, reached[$0]!) }
+    }
+
+    public func destination(named name: String) -> Destination? { destinations[name] }
+
+    /// Every URL and key in the book, for redaction.
+    public var secrets: [String] {
+        destinations.values.flatMap { destination -> [String] in
+            switch destination.kind {
+            case .log: []
+            case .webhook(let url): [url]
+            case .pagerDuty(let key, _): [key]
+            }
+        }
+    }
+
+    /// No contacts file: every role → the log and each `ALERT_WEBHOOK_URL`.
+    public static func fallback(webhookURLs: [String]) -> ContactBook {
+        var destinations = ["log": Destination(name: "log", kind: .log)]
+        var names = ["log"]
+        for (index, url) in webhookURLs.enumerated() {
+            let name = webhookURLs.count == 1 ? "webhook" : "webhook-\(index + 1)"
+            destinations[name] = Destination(name: name, kind: .webhook(url: url))
+            names.append(name)
+        }
+        let warnings = webhookURLs.isEmpty
+            ? ["no contacts file and no ALERT_WEBHOOK_URL: incident pages go to the log only"] : []
+        return ContactBook(destinations: destinations, routes: [anyRole: names], warnings: warnings)
+    }
+
+    /// Reads `path`; `nil` when the file does not exist (then ``fallback(webhookURLs:)`` applies).
+    public static func load(path: String, environment: [String: String],
+                            webhookURLs: [String]) throws(ContactBookError) -> ContactBook {
+        guard FileManager.default.fileExists(atPath: path) else { return fallback(webhookURLs: webhookURLs) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ContactBookError(path, "cannot be read") }
+        guard data.count <= maxFileBytes else { throw ContactBookError(path, "is larger than \(maxFileBytes / 1024) KiB") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ContactBookError(path, "is not UTF-8 text") }
+        return try parse(text, path: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, path: String, environment: [String: String]) throws(ContactBookError) -> ContactBook {
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: text)
+        } catch {
+            throw ContactBookError(path, "is not valid YAML: \(String(describing: error).prefix(300))")
+        }
+        guard let root = node as? [String: Any] else { throw ContactBookError(path, "must be a mapping with `channels` and `roles`") }
+        try onlyKeys(root, ["channels", "roles"], at: "", path)
+        guard let channels = root["channels"] as? [String: Any], !channels.isEmpty else {
+            throw ContactBookError(path, "`channels` must be a non-empty mapping of channel name → {type, …}")
+        }
+        guard let roles = root["roles"] as? [String: Any], !roles.isEmpty else {
+            throw ContactBookError(path, "`roles` must be a non-empty mapping of role → [channel names]")
+        }
+        guard channels.count + roles.count <= maxEntries else {
+            throw ContactBookError(path, "has more than \(maxEntries) channels and roles")
+        }
+        var destinations: [String: Destination] = [:]
+        var warnings: [String] = []
+        for name in channels.keys.sorted() {
+            try checkName(name, what: "channel", path)
+            guard let fields = channels[name] as? [String: Any] else {
+                throw ContactBookError(path, "channels.\(name) must be a mapping with `type`")
+            }
+            switch try destination(name, fields, environment: environment, path) {
+            case .configured(let destination): destinations[name] = destination
+            case .unconfigured(let why): warnings.append("contacts channel \(name) is not configured (\(why)); it is never attempted")
+            }
+        }
+        var routes: [String: [String]] = [:]
+        for role in roles.keys.sorted() {
+            if role != anyRole { try checkName(role, what: "role", path) }
+            guard let list = roles[role] as? [Any], let names = list as? [String], !names.isEmpty else {
+                throw ContactBookError(path, "roles.\(role) must be a non-empty list of channel names")
+            }
+            guard names.count <= maxChannelsPerRole else {
+                throw ContactBookError(path, "roles.\(role) lists more than \(maxChannelsPerRole) channels")
+            }
+            for name in names where channels[name] == nil {
+                throw ContactBookError(path, "roles.\(role) names channel '\(name.prefix(64))', which `channels` does not define")
+            }
+            routes[role] = names
+        }
+        return ContactBook(destinations: destinations, routes: routes, warnings: warnings)
+    }
+
+    enum Resolution {
+        case configured(Destination)
+        case unconfigured(String)
+    }
+
+    static func destination(_ name: String, _ fields: [String: Any], environment: [String: String],
+                            _ path: String) throws(ContactBookError) -> Resolution {
+        let at = "channels.\(name)"
+        switch fields["type"] as? String {
+        case "log":
+            try onlyKeys(fields, ["type"], at: at, path)
+            return .configured(Destination(name: name, kind: .log))
+        case "webhook":
+            try onlyKeys(fields, ["type", "url", "url_env"], at: at, path)
+            switch try secret(fields, "url", at: at, environment: environment, path) {
+            case .unconfigured(let why): return .unconfigured(why)
+            case .value(let url):
+                try checkURL(url, at: "\(at).url", path)
+                return .configured(Destination(name: name, kind: .webhook(url: url)))
+            }
+        case "pagerduty":
+            try onlyKeys(fields, ["type", "routing_key", "routing_key_env", "events_url"], at: at, path)
+            let eventsURL = fields["events_url"].map { "\($0)" } ?? defaultPagerDutyEventsURL
+            try checkURL(eventsURL, at: "\(at).events_url", path)
+            switch try secret(fields, "routing_key", at: at, environment: environment, path) {
+            case .unconfigured(let why): return .unconfigured(why)
+            case .value(let key):
+                guard key.count <= 128, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                    throw ContactBookError(path, "\(at).routing_key must be at most 128 printable ASCII characters")
+                }
+                return .configured(Destination(name: name, kind: .pagerDuty(routingKey: key, eventsURL: eventsURL)))
+            }
+        default:
+            throw ContactBookError(path, "\(at).type must be webhook, pagerduty or log")
+        }
+    }
+
+    enum Secret {
+        case value(String)
+        case unconfigured(String)
+    }
+
+    /// `key` inline or `key_env` naming an environment variable (so the file can be committed).
+    static func secret(_ fields: [String: Any], _ key: String, at: String, environment: [String: String],
+                       _ path: String) throws(ContactBookError) -> Secret {
+        let inline = fields[key].map { "\($0)" }
+        let variable = fields["\(key)_env"].map { "\($0)" }
+        switch (inline, variable) {
+        case (let value?, nil):
+            guard !value.isEmpty else { throw ContactBookError(path, "\(at).\(key) is empty") }
+            return .value(value)
+        case (nil, let name?):
+            guard let value = environment[name], !value.isEmpty else { return .unconfigured("\(name) is not set") }
+            return .value(value)
+        default:
+            throw ContactBookError(path, "\(at) needs exactly one of `\(key)` and `\(key)_env`")
+        }
+    }
+
+    static func checkURL(_ url: String, at: String, _ path: String) throws(ContactBookError) {
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil,
+              url.utf8.count <= 2048 else {
+            throw ContactBookError(path, "\(at) must be an http(s) URL")
+        }
+    }
+
+    static func checkName(_ name: String, what: String, _ path: String) throws(ContactBookError) {
+        let allowed = name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f || $0 == 0x2e }
+        guard !name.isEmpty, name.utf8.count <= 64, allowed else {
+            throw ContactBookError(path, "\(what) name '\(name.prefix(64))' must be 1–64 characters of a-z, 0-9, '.', '_', '-'")
+        }
+    }
+
+    static func onlyKeys(_ fields: [String: Any], _ allowed: Set<String>, at: String, _ path: String) throws(ContactBookError) {
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            let place = at.isEmpty ? "" : "\(at)."
+            throw ContactBookError(path, "unknown key \(place)\(unknown.prefix(64)) (allowed: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+/// Why the contacts file was refused; names the file and the key. Never carries a URL or key.
+public struct ContactBookError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    init(_ path: String, _ problem: String) { description = "\(path): \(problem)" }
+}
+
+extension OracleConfig {
+    /// The contacts file this configuration names, read against the process environment.
+    public func loadContacts(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ContactBookError) -> ContactBook {
+        try ContactBook.load(path: contactsFile, environment: environment, webhookURLs: alertWebhookURLs)
+    }
+}
