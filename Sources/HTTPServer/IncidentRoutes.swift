@@ -3,12 +3,13 @@ import Hummingbird
 import Operations
 import Storage
 
-/// Admin API for incidents: list/filter, show with timeline, ack, resolve, notes, report.
+/// Admin API for incidents: declare, list/filter, show with timeline, ack, resolve, notes, report.
 struct IncidentRoutes {
     let state: ServerState
 
     func register(on group: RouterGroup<OracleRequestContext>) {
         group.get { request, _ in try await list(request) }
+        group.post { request, context in try await declare(request, context) }
         group.get(":id") { _, context in try await show(context) }
         group.get(":id/report") { _, context in try await report(context) }
         group.post(":id/ack") { request, context in try await acknowledge(request, context) }
@@ -27,6 +28,12 @@ struct IncidentRoutes {
 
     struct IncidentBody: Encodable {
         var id: String
+        /// `monitor` or `manual`.
+        var source: String
+        var title: String?
+        var description: String?
+        var declaredBy: String?
+        var quietUntil: Date?
         var severity: String
         var status: String
         var level: Int
@@ -42,13 +49,14 @@ struct IncidentRoutes {
         var notifications: [NotificationBody]?
 
         init(_ i: StoredIncident, timeline: [IncidentEvent]? = nil, notifications: [OutboxNotification]? = nil) {
-            id = i.id; severity = i.severity; status = i.status; level = i.level; reasons = i.reasons
+            id = i.id; source = i.source; title = i.title; description = i.incidentDescription; declaredBy = i.declaredBy
+            quietUntil = i.quietUntil; severity = i.severity; status = i.status; level = i.level; reasons = i.reasons
             openedAt = i.openedAt; acknowledgedAt = i.acknowledgedAt; acknowledgedBy = i.acknowledgedBy
             mitigatedAt = i.mitigatedAt; resolvedAt = i.resolvedAt; resolutionNote = i.resolutionNote
             actionsTaken = i.actionsTaken
             self.timeline = timeline?.map { EventBody(at: $0.at, kind: $0.kind, message: $0.message) }
             self.notifications = notifications?.map {
-                NotificationBody(channel: $0.channel, target: $0.target, template: $0.template, status: $0.status,
+                NotificationBody(channel: $0.channel, kind: $0.kind, target: $0.target, template: $0.template, status: $0.status,
                                  attempts: $0.attempts, lastError: $0.lastError, deliveredAt: $0.deliveredAt)
             }
         }
@@ -62,6 +70,7 @@ struct IncidentRoutes {
 
     struct NotificationBody: Encodable {
         var channel: String
+        var kind: String
         var target: String
         var template: String
         var status: String
@@ -82,6 +91,21 @@ struct IncidentRoutes {
         let limit = try request.queryInt("limit", default: 50, range: 1...500)
         let incidents = try await state.store.incidents(status: status, severity: severity, limit: limit)
         return try JSONResponse.make(["incidents": incidents.map { IncidentBody($0) }])
+    }
+
+    /// Declares an incident by hand: `{severity, title, description?}`; paged like an opened one.
+    func declare(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
+        let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
+        let severity = try body.string("severity", maxLength: 2)
+        guard ["P0", "P1", "P2", "P3"].contains(severity) else {
+            throw APIError.invalidField("severity", "must be P0, P1, P2 or P3")
+        }
+        let title = try body.string("title", maxLength: 200)
+        let description = body.fields["description"].map { $0 == .null } == false ? try body.string("description", maxLength: 2000) : nil
+        let declared = try await monitor.declare(severity: severity, title: title, description: description, by: context.actor)
+        return try JSONResponse.make(IncidentBody(declared, timeline: try await state.store.incidentEvents(declared.id),
+                                                  notifications: try await state.store.notifications(incidentID: declared.id)),
+                                     status: .created)
     }
 
     func incident(_ context: OracleRequestContext) async throws -> StoredIncident {

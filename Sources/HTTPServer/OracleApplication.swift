@@ -43,6 +43,8 @@ public enum OracleApplication {
         CleanupRoutes(state: state).register(on: admin)
         SessionMonitoringRoutes(state: state).register(on: router)
         IncidentRoutes(state: state).register(on: admin.group("incidents"))
+        SilenceRoutes(state: state, kind: .silence).register(on: admin.group("silences"))
+        SilenceRoutes(state: state, kind: .maintenance).register(on: admin.group("maintenance-windows"))
         routeMethods.load(router.routes)
         return router
     }
