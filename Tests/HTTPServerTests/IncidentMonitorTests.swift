@@ -103,6 +103,34 @@ import Testing
         #expect(notifications.contains { $0.template == "resolution" })
     }
 
+    /// After a recovery the resolution holds for escalation.lua's cooldown (10 min): the same
+    /// condition returning is recorded on the resolved incident, pages nobody, opens nothing;
+    /// once the cooldown is over it is a new incident.
+    @Test func aRecoveredIncidentStaysResolvedForItsCooldown() async throws {
+        let f = try await IncidentFixture()   // INCIDENT_RESOLVE_AFTER = 120 s
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let first = try #require(try await f.state.store.openIncident())
+        f.set(IncidentFixture.healthy)
+        try await f.tick(times: 6)
+        let resolved = try #require(try await f.state.store.incident(id: first.id))
+        #expect(resolved.status == "resolved")
+        let quietUntil = try #require(resolved.quietUntil)
+        #expect(quietUntil == resolved.resolvedAt?.addingTimeInterval(600))
+        let pagesBefore = try await f.state.store.notifications(incidentID: first.id).count
+
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick(times: 10)   // 5 minutes, inside the cooldown
+        #expect(try await f.state.store.openIncident() == nil)
+        #expect(try await f.state.store.notifications(incidentID: first.id).count == pagesBefore)
+        #expect(try await f.state.store.incidentEvents(first.id).filter { $0.kind == "held_in_cooldown" }.count == 1)
+
+        try await f.tick(times: 12)   // past the cooldown, the condition still there
+        let second = try #require(try await f.state.store.openIncident())
+        #expect(second.id != first.id && second.severity == "P1")
+    }
+
     @Test func unacknowledgedP1EscalatesAfterThirtyMinutes() async throws {
         let f = try await IncidentFixture()
         defer { f.close(); f.dir.remove() }

@@ -27,6 +27,11 @@ extension StateBox {
             if case .status(let code, _, _)? = fault { return Self.json(code, "{}") }
             return Self.json(200, #"{"ok":true}"#)
         }
+        // A PagerDuty Events API v2 receiver: accepted events answer 202, as PagerDuty does.
+        if request.uri.path.hasSuffix("/v2/enqueue") {
+            if case .status(let code, _, _)? = fault { return Self.json(code, "{}") }
+            return Self.json(202, #"{"status":"success","message":"Event processed"}"#)
+        }
         let wire: Wire
         let streaming: Bool
         if request.uri.path.hasSuffix(":generateContent") {
