@@ -38,6 +38,15 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("oracle-chat: refusing to start with invalid configuration (see `oracle-chat config check`)")
             throw ExitCode(2)
         }
+        // The contacts file is configuration too: refused before anything is opened.
+        let contacts: ContactBook
+        do {
+            contacts = try config.loadContacts()
+        } catch {
+            Console.error("error: CONTACTS_FILE: \(error)")
+            Console.error("oracle-chat: refusing to start with invalid configuration (see `oracle-chat config check`)")
+            throw ExitCode(2)
+        }
         let level = config.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -64,13 +73,6 @@ struct ServeCommand: AsyncParsableCommand {
         let provider = ProviderFactory.make(config: config, logger: logger)
         let operations = ServerOperations(config: config, store: store, logger: logger)
         let policies = PolicyHost(configuration: .init(settings: config), store: store, logger: logger)
-        let contacts: ContactBook
-        do {
-            contacts = try config.loadContacts()
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode(1)
-        }
         let state = ServerState(config: config, store: store, provider: provider, logger: logger,
                                 backups: operations.backups, integrity: operations.integrity, policies: policies,
                                 metricsRegistry: metricsRegistry, contacts: contacts)

@@ -36,6 +36,40 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.file("x.db")))
     }
 
+    /// A broken contacts file is a configuration problem: `config check` names it, `serve`
+    /// refuses to start before opening the database; neither echoes a webhook URL.
+    @Test func aBrokenContactsFileIsRefusedByCheckAndServe() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try """
+            channels:
+              slack: { type: webhook, url: "https://hooks.example.test/T0/secret-token", colour: red }
+            roles:
+              oncall: [slack]
+            """.write(toFile: dir.file("contacts.yaml"), atomically: true, encoding: .utf8)
+        let check = try OracleChatBinary.run(["config", "check"], environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("CONTACTS_FILE: \(dir.file("contacts.yaml")): unknown key channels.slack.colour"))
+        let serve = try OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")],
+                                             environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
+        #expect(serve.status == 2)
+        #expect(serve.stderr.contains("unknown key channels.slack.colour"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.db")))
+        #expect(!(check.stderr + serve.stderr).contains("secret-token"))
+
+        // An unset secret is a warning, not an error: the channel is never attempted.
+        try """
+            channels:
+              slack: { type: webhook, url_env: SLACK_URL_NOT_SET }
+              log: { type: log }
+            roles:
+              oncall: [slack, log]
+            """.write(toFile: dir.file("contacts.yaml"), atomically: true, encoding: .utf8)
+        let warned = try OracleChatBinary.run(["config", "check"], environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
+        #expect(warned.status == 0)
+        #expect(warned.stderr.contains("warning: contacts channel slack is not configured (SLACK_URL_NOT_SET is not set)"))
+    }
+
     @Test func missingExplicitConfigFileIsAnError() throws {
         let result = try OracleChatBinary.run(["config", "check", "--config", "/nonexistent/oracle.env"])
         #expect(result.status == 2)
