@@ -66,7 +66,7 @@ import TestSupport
                 try db.execute(sql: """
                     INSERT INTO notification_outbox (incident_id, channel, target, template, text, status, attempts,
                         next_attempt_at, created_at) VALUES ('INC-1', 'log', 'oncall', 'declaration', 'x', ?, 0, ?, ?)
-                    """, arguments: [i < 20 ? "delivered" : "pending", longAgo, longAgo])
+                    """, arguments: [i < 20 ? "delivered" : "pending", longAgo, longAgo.addingTimeInterval(Double(i))])
             }
         }
         let rule = try #require(RetentionRule.operational.first { $0.table == "notification_outbox" })
