@@ -94,6 +94,8 @@ public struct MonitoringReport: Sendable {
     public var persistentSessionsEnabled: Bool
     /// Nil before the session cache's first ``cacheLookupMinimum`` hits and misses.
     public var cacheHitRatio: Double?
+    /// The session cache's estimate of the bytes it holds.
+    public var cacheBytes: Int
 
     public static func take(_ sources: HealthSources) async -> MonitoringReport {
         let cache = sources.chat.cache.stats
@@ -103,7 +105,8 @@ public struct MonitoringReport: Sendable {
             database: await HealthReport.database(sources),
             ai: HealthReport.ai(sources.chat.provider),
             persistentSessionsEnabled: sources.chat.live.snapshot.sessions.isEnabled,
-            cacheHitRatio: cache.hits + cache.misses < cacheLookupMinimum ? nil : cache.hitRatio)
+            cacheHitRatio: cache.hits + cache.misses < cacheLookupMinimum ? nil : cache.hitRatio,
+            cacheBytes: sources.chat.cache.estimatedBytes)
     }
 
     /// `healthy`, `degraded` or `unhealthy`, by `/health`'s rule.
@@ -125,7 +128,7 @@ public struct MonitoringReport: Sendable {
             traffic: .init(requests: send.count, avgResponseMs: send.avgDurationMs, p95ResponseMs: send.p95DurationMs,
                            errorRate: operations.errorRate, errorRatePerHour: operations.errorRatePerHour,
                            tenantsAffected: operations.tenantsAffected),
-            memory: memory, databaseStatus: database.status, aiStatus: ai.status,
+            memory: memory, cacheBytes: cacheBytes, databaseStatus: database.status, aiStatus: ai.status,
             persistentSessions: .init(enabled: persistentSessionsEnabled, failing: persistentSessionsFailing),
             cacheHitRatio: { ratio })
     }
