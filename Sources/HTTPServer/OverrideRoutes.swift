@@ -93,13 +93,14 @@ struct OverrideRoutes {
     }
 
     /// The override history from SQLite, newest first: `?limit=` (1–500, default 100) lines,
-    /// `?name=` one setting's only.
+    /// `?name=` one overridable setting's only (no other setting has any).
     func audit(_ request: Request) async throws -> Response {
         let limit = try request.queryInt("limit", default: Self.auditLimits.default, range: Self.auditLimits.range)
         let name = request.uri.queryParameters["name"].map(String.init)
-        if let name, SettingsCatalog.spec(named: name) == nil {
+        if let name, SettingsCatalog.spec(named: name)?.isOverridable != true {
             throw APIError(.badRequest, code: "invalid_query",
-                           message: "query parameter 'name' must be a setting name such as USE_PERSISTENT_SESSIONS",
+                           message: "query parameter 'name' must be an overridable setting: "
+                               + SettingsCatalog.all.filter(\.isOverridable).map(\.name).joined(separator: ", "),
                            details: ["field": "name"])
         }
         let entries = try await state.store.overrideAudit(name: name, limit: limit)

@@ -60,6 +60,9 @@ import TestSupport
             let stranger = try await server.call("GET", "/api/v1/admin/overrides/audit", key: "not-a-key")
             #expect(stranger.status == 401 && stranger.errorCode == "unauthorized")
             #expect(!stranger.body.contains(Self.aliceKey) && !stranger.body.contains(Self.bobKey))
+            // `audit` is no setting name: the router never takes it for `{name}`, and `Allow` says so.
+            let put = try await server.call("PUT", "/api/v1/admin/overrides/audit", key: Self.aliceKey, #"{"value": 1, "reason": "x"}"#)
+            #expect(put.status == 405 && put.headers["allow"] == "GET, HEAD")
         }
     }
 
