@@ -111,7 +111,7 @@ local function plan_actions(i)
   local enough_traffic = (m.requests or 0) >= MIN_REQUESTS
   local error_rate = enough_traffic and m.error_rate or 0
   local avg_ms = enough_traffic and m.avg_response_ms or 0
-  local memory = m.memory_usage_percent or 0
+  local memory = (m.memory or {}).used_percent or 0
   local failing = (m.persistent_sessions or {}).failing == true
   local database = (m.database or {}).status
 

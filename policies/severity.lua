@@ -10,6 +10,7 @@
 --   avg response P1: > 10000 ms    P2: 3000 <= ms <= 10000  P3: 2000 <= ms < 3000
 --   cache hit    P2: < 0.30        P3: 0.30 <= h < 0.50
 --   memory       P1: > 95 %        P2: 85 <= % <= 95        P3: 75 <= % < 85
+--                (memory.used_percent: cgroup limit, else host; not the process's RSS)
 -- Enough evidence before paging: error-rate and latency criteria need at least MIN_REQUESTS
 -- requests in the window (one failure out of two is not an incident); cache-hit criteria need
 -- persistent sessions enabled and at least MIN_CACHE_LOOKUPS lookups behind the ratio (a new
@@ -118,7 +119,7 @@ function classify(m)
     end
   end
 
-  local memory = number_or_nil(m.memory_usage_percent)
+  local memory = number_or_nil((m.memory or {}).used_percent)
   if memory then
     if memory > MEMORY_P1 then
       add("P1", reason("memory", percent(memory), "%", ">", MEMORY_P1))

@@ -23,19 +23,28 @@ struct ClientAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Admin routes need `Authorization: Bearer <ADMIN_API_KEY>`; without the setting they are off.
+/// Admin routes need `Authorization: Bearer <key>` with a key of `ADMIN_API_KEYS` or
+/// `ADMIN_API_KEY`; without either they are off. The key's name goes into the context, so every
+/// admin action records who did it.
 struct AdminAuthMiddleware: RouterMiddleware {
     typealias Context = OracleRequestContext
-    let adminKey: String
+    let keys: AdminKeys
+    /// A request without `Authorization` passes, with no name (the emergency cleanup under
+    /// `EMERGENCY_CLEANUP_ALLOW_UNAUTHENTICATED`); a key that is presented must still be right.
+    var allowAnonymous = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !adminKey.isEmpty else {
-            throw APIError(.forbidden, code: "admin_disabled", message: "admin API is disabled: set ADMIN_API_KEY")
+        if allowAnonymous && request.headers[.authorization] == nil { return try await next(request, context) }
+        guard !keys.isEmpty else {
+            throw APIError(.forbidden, code: "admin_disabled", message: "admin API is disabled: set ADMIN_API_KEYS or ADMIN_API_KEY")
         }
-        guard let presented = request.bearerToken, ConstantTime.equals(presented, adminKey) else {
-            throw APIError(.unauthorized, code: "unauthorized", message: "admin routes need Authorization: Bearer <ADMIN_API_KEY>",
+        guard let presented = request.bearerToken, let name = keys.name(forKey: presented) else {
+            throw APIError(.unauthorized, code: "unauthorized",
+                           message: "admin routes need Authorization: Bearer <a key of ADMIN_API_KEYS or ADMIN_API_KEY>",
                            headers: [.wwwAuthenticate: "Bearer"])
         }
+        var context = context
+        context.adminName = name
         return try await next(request, context)
     }
 }

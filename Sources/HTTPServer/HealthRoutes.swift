@@ -32,7 +32,8 @@ struct HealthRoutes {
     struct OverridesSummary: Encodable {
         struct Item: Encodable {
             var name: String
-            var value: String
+            /// With its setting's type, as in the overrides API.
+            var value: TypedSettingValue
             var actor: String
             var setAt: Date
         }
@@ -41,7 +42,7 @@ struct HealthRoutes {
 
         init(_ overrides: [StoredOverride]) {
             count = overrides.count
-            active = overrides.map { Item(name: $0.name, value: $0.value, actor: $0.actor, setAt: $0.setAt) }
+            active = overrides.map { Item(name: $0.name, value: SettingsCatalog.typed($0.name, $0.value), actor: $0.actor, setAt: $0.setAt) }
         }
     }
 

@@ -128,10 +128,16 @@ struct IncidentRoutes {
                         body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// `by` names who acknowledged (default "admin").
+    /// The actor recorded for an incident action: the admin key's name, which a caller cannot
+    /// choose. A `by` in the body (kept from before named keys) is recorded next to it, never instead.
+    static func actor(_ context: OracleRequestContext, by: String?) -> String {
+        guard let by, !by.isEmpty, by != context.actor else { return context.actor }
+        return "\(context.actor) on behalf of \(by)"
+    }
+
     func acknowledge(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let id = try await incident(context).id
-        let by = try await optionalText(request, "by") ?? "admin"
+        let by = Self.actor(context, by: try await optionalText(request, "by"))
         guard let updated = try await monitor.acknowledge(id, by: by) else { throw APIError.notFound("incident") }
         return try JSONResponse.make(IncidentBody(updated))
     }
@@ -140,7 +146,7 @@ struct IncidentRoutes {
         let id = try await incident(context).id
         let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
         let note = try body.string("note", maxLength: 2000)
-        let by = body.fields["by"] == nil ? "admin" : try body.string("by", maxLength: 200)
+        let by = Self.actor(context, by: body.fields["by"] == nil ? nil : try body.string("by", maxLength: 200))
         guard let updated = try await monitor.resolveManually(id, note: note, by: by) else { throw APIError.notFound("incident") }
         return try JSONResponse.make(IncidentBody(updated))
     }
@@ -149,7 +155,7 @@ struct IncidentRoutes {
         let id = try await incident(context).id
         let body = try await JSONBody(request, limit: state.config.maxBodyBytes)
         let note = try body.string("note", maxLength: 2000)
-        let by = body.fields["by"] == nil ? "admin" : try body.string("by", maxLength: 200)
+        let by = Self.actor(context, by: body.fields["by"] == nil ? nil : try body.string("by", maxLength: 200))
         _ = try await monitor.addNote(id, note: note, by: by)
         return try JSONResponse.make(IncidentBody(try await incident(context), timeline: try await state.store.incidentEvents(id)),
                                      status: .created)

@@ -7,7 +7,7 @@ import Sessions
 
 /// `GET /api/v1/monitoring/health/detailed` and `GET /api/v1/monitoring/sessions/analytics`,
 /// with the fields seed 000's `incident_detection.sh` reads (`errors.error_rate_per_hour`,
-/// `system.memory_usage_percent`, `database.status`,
+/// `system.memory_usage_percent` (= `system.memory.used_percent`), `database.status`,
 /// `operation_performance.send_message.avg_duration_ms`). Numbers are never null: no traffic
 /// reads as zeros. Open like `/health`: counts and states only.
 struct MonitoringRoutes {
@@ -51,13 +51,33 @@ struct MonitoringRoutes {
     }
 
     struct System: Encodable {
+        var memory: Memory
+        /// `memory.used_percent` again (0 when unreadable), under the name the seed's
+        /// incident-detection script reads.
         var memoryUsagePercent: Double
-        var memoryUsedBytes: UInt64
-        var memoryLimitBytes: UInt64
-        var memorySource: String
-        var processResidentBytes: UInt64?
         var cpuCount: Int
         var uptimeSeconds: Int
+    }
+
+    /// The policies' `memory` table (``PolicyMemory``: the same names, the same readings) and
+    /// the bytes behind `used_percent`.
+    struct Memory: Encodable {
+        var usedPercent: Double?
+        var processRssBytes: Int?
+        var cacheBytes: Int?
+        var usedBytes: UInt64
+        var limitBytes: UInt64
+        /// `cgroup`, `host` or `unknown`: what `used_percent` is measured against.
+        var source: String
+
+        init(_ memory: PolicyMemory, reading: SystemMemory) {
+            usedPercent = memory.usedPercent
+            processRssBytes = memory.processRSSBytes
+            cacheBytes = memory.cacheBytes
+            usedBytes = reading.usedBytes
+            limitBytes = reading.limitBytes
+            source = reading.source.rawValue
+        }
     }
 
     struct PolicyStates: Encodable {
@@ -79,15 +99,14 @@ struct MonitoringRoutes {
         let readings = await MonitoringReport.take(state.health)
         let operations = readings.operations
         let memory = readings.memory
+        let snapshot = readings.snapshot
         return try JSONResponse.make(DetailedBody(
             status: readings.status, timestamp: Date(), version: OracleVersion.current,
             windowSeconds: operations.windowSeconds,
             errors: Errors(errorRatePerHour: operations.errorRatePerHour, errorRate: Self.rounded(operations.errorRate),
                            failedOperations: operations.failedOperations, totalOperations: operations.totalOperations,
                            tenantsAffected: operations.tenantsAffected),
-            system: System(memoryUsagePercent: memory.usagePercent, memoryUsedBytes: memory.usedBytes,
-                           memoryLimitBytes: memory.limitBytes, memorySource: memory.source.rawValue,
-                           processResidentBytes: memory.processResidentBytes,
+            system: System(memory: Memory(snapshot.memory, reading: memory), memoryUsagePercent: memory.usagePercent,
                            cpuCount: ProcessInfo.processInfo.activeProcessorCount,
                            uptimeSeconds: Int(Date().timeIntervalSince(state.startedAt))),
             database: readings.database, ai: readings.ai,
@@ -95,7 +114,7 @@ struct MonitoringRoutes {
             persistentSessions: readings.persistentSessionsEnabled ? "enabled" : "disabled",
             connections: Connections(open: state.connections.openConnections, idle: state.connections.idleConnections,
                                      limit: state.connections.limit),
-            severityInput: readings.snapshot))
+            severityInput: snapshot))
     }
 
     func analytics() throws -> Response {

@@ -37,10 +37,13 @@ public enum OracleApplication {
         SessionRoutes(state: state).register(on: sessions)
         MessageRoutes(state: state).register(on: sessions)
         OpenAIRoutes(state: state).register(on: router)
-        let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(adminKey: state.config.adminAPIKey))
+        let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(keys: state.config.adminKeys))
         PolicyRoutes(state: state).register(on: admin.group("policies"))
         OverrideRoutes(state: state).register(on: admin.group("admin/overrides"))
-        CleanupRoutes(state: state).register(on: admin)
+        // The seed's memory-crisis runbook calls the emergency cleanup without a key; a setting decides whether it may.
+        CleanupRoutes(state: state).register(on: state.config.emergencyCleanupAllowUnauthenticated
+            ? router.group("api/v1").add(middleware: AdminAuthMiddleware(keys: state.config.adminKeys, allowAnonymous: true))
+            : admin)
         SessionMonitoringRoutes(state: state).register(on: router)
         IncidentRoutes(state: state).register(on: admin.group("incidents"))
         SilenceRoutes(state: state, kind: .silence).register(on: admin.group("silences"))

@@ -26,13 +26,19 @@ public struct DiagnosticsCollector: Sendable {
         self.healthUnavailableReason = healthUnavailableReason
     }
 
-    /// Every secret value configured: each secret setting whole, and each key of `CHAT_API_KEYS`.
+    /// Every secret value configured: each secret setting whole, each key of `CHAT_API_KEYS`
+    /// (`key:tenant`) and each key of `ADMIN_API_KEYS` (`name:key`).
     public var secrets: [String] {
         var found: [String] = []
         for spec in SettingsCatalog.all where spec.isSecret {
             let raw = values[spec.name]?.raw ?? ""
             guard !raw.isEmpty else { continue }
             found.append(raw)
+            if spec.setting == .adminAPIKeys {
+                // The key is after the name; a value that does not parse is still redacted whole, above.
+                found += (try? AdminKeys.parse(raw))?.keys ?? []
+                continue
+            }
             found += raw.split(separator: ",").flatMap { pair in
                 [String(pair), pair.split(separator: ":").first.map(String.init) ?? ""]
             }.map { $0.trimmingCharacters(in: .whitespaces) }

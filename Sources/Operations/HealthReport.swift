@@ -93,6 +93,8 @@ public struct MonitoringReport: Sendable {
     public var cacheHitRatio: Double?
     /// The hits and misses behind it: severity.lua decides how many are enough.
     public var cacheLookups: Int
+    /// The session cache's estimate of the bytes it holds.
+    public var cacheBytes: Int
 
     public static func take(_ sources: HealthSources) async -> MonitoringReport {
         let cache = sources.chat.cache.stats
@@ -102,7 +104,8 @@ public struct MonitoringReport: Sendable {
             database: await HealthReport.database(sources),
             ai: HealthReport.ai(sources.chat.provider),
             persistentSessionsEnabled: sources.chat.live.snapshot.sessions.isEnabled,
-            cacheHitRatio: cache.hits + cache.misses == 0 ? nil : cache.hitRatio, cacheLookups: cache.hits + cache.misses)
+            cacheHitRatio: cache.hits + cache.misses == 0 ? nil : cache.hitRatio, cacheLookups: cache.hits + cache.misses,
+            cacheBytes: sources.chat.cache.estimatedBytes)
     }
 
     /// `healthy`, `degraded` or `unhealthy`, by `/health`'s rule.
@@ -124,7 +127,7 @@ public struct MonitoringReport: Sendable {
             traffic: .init(requests: send.count, avgResponseMs: send.avgDurationMs, p95ResponseMs: send.p95DurationMs,
                            errorRate: operations.errorRate, errorRatePerHour: operations.errorRatePerHour,
                            tenantsAffected: operations.tenantsAffected),
-            memory: memory, databaseStatus: database.status, aiStatus: ai.status,
+            memory: memory, cacheBytes: cacheBytes, databaseStatus: database.status, aiStatus: ai.status,
             persistentSessions: .init(enabled: persistentSessionsEnabled, failing: persistentSessionsFailing),
             cacheHitRatio: { ratio }, cacheLookups: cacheLookups)
     }

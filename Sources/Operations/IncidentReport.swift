@@ -76,7 +76,10 @@ public enum IncidentReport {
         var parts: [String] = []
         if let rate = m["error_rate"] as? Double { parts.append(String(format: "errors %.1f%%", rate * 100)) }
         if let ms = m["avg_response_ms"] as? Double { parts.append(String(format: "avg %.0f ms", ms)) }
-        if let mem = m["memory_usage_percent"] as? Double { parts.append(String(format: "memory %.0f%%", mem)) }
+        // `memory_usage_percent`: the same reading, as snapshots stored before `memory` was a table named it.
+        if let mem = (m["memory"] as? [String: Any])?["used_percent"] as? Double ?? m["memory_usage_percent"] as? Double {
+            parts.append(String(format: "memory %.0f%%", mem))
+        }
         if let hit = m["cache_hit_ratio"] as? Double { parts.append(String(format: "cache hit %.2f", hit)) }
         if let requests = m["requests"] as? Int { parts.append("\(requests) requests") }
         return parts.joined(separator: ", ")

@@ -97,7 +97,7 @@ public enum IncidentTemplates {
             "- Response time: avg \(Int(m.avgResponseMs)) ms, p95 \(Int(m.p95ResponseMs)) ms",
         ]
         if let hit = m.cacheHitRatio { lines.append("- Cache hit ratio: \(percent(hit))") }
-        if let memory = m.memoryUsagePercent { lines.append("- Memory in use: \(String(format: "%.1f", memory))%") }
+        if let memory = m.memory.usedPercent { lines.append("- Memory in use: \(String(format: "%.1f", memory))%") }
         lines.append("- Database: \(m.database.status); AI provider: \(m.ai.status)")
         lines.append("- Persistent sessions: \(m.persistentSessions.enabled ? "on" : "off")\(m.persistentSessions.failing ? ", failing" : "")")
         return lines.joined(separator: "\n")

@@ -5,7 +5,7 @@ import Policies
 /// fills it: from its operation statistics, the memory reading and the component statuses.
 ///
 /// ```swift
-/// let m = MonitoringSnapshot(traffic: traffic, memory: SystemMemory.read(), databaseStatus: "healthy",
+/// let m = MonitoringSnapshot(traffic: traffic, memory: SystemMemory.read(), cacheBytes: cache.estimatedBytes, databaseStatus: "healthy",
 ///                            aiStatus: "healthy", persistentSessions: .init(enabled: true, failing: false))
 /// let decision = await policies.classifySeverity(m)
 /// ```
@@ -33,15 +33,18 @@ extension MonitoringSnapshot {
     }
 
     /// The snapshot of a running server.
-    /// - Parameter cacheHitRatio: read only while persistent sessions are enabled.
-    public init(traffic: Traffic, memory: SystemMemory?, databaseStatus: String, aiStatus: String,
+    /// - Parameters:
+    ///   - cacheBytes: the session cache's estimate (``SessionCache/estimatedBytes``).
+    ///   - cacheHitRatio: read only while persistent sessions are enabled.
+    ///   - cacheLookups: the hits and misses behind the ratio.
+    public init(traffic: Traffic, memory: SystemMemory?, cacheBytes: Int?, databaseStatus: String, aiStatus: String,
                 persistentSessions: PersistentSessions, cacheHitRatio: (@Sendable () -> Double?)? = nil, cacheLookups: Int = 0) {
         self.init(
             reachable: true, requests: traffic.requests, errorRate: traffic.errorRate,
             errorRatePerHour: traffic.errorRatePerHour, avgResponseMs: traffic.avgResponseMs,
             p95ResponseMs: traffic.p95ResponseMs,
             cacheHitRatio: persistentSessions.enabled ? cacheHitRatio?() : nil,
-            memoryUsagePercent: memory.flatMap { $0.source == .unknown ? nil : $0.usagePercent },
+            memory: PolicyMemory(memory, cacheBytes: cacheBytes),
             database: Component(status: databaseStatus), ai: Component(status: aiStatus),
             persistentSessions: persistentSessions, tenantsAffected: traffic.tenantsAffected,
             cacheLookups: persistentSessions.enabled ? cacheLookups : 0)

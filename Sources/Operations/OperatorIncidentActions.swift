@@ -33,8 +33,9 @@ public struct OperatorIncidentActions: IncidentActionPerformer {
             try await overrides.set(name: SettingName.cleanupInterval.rawValue, value: String(cleanupInterval), reason: reason, actor: actor)
             return "set session limits: MAX_PERSISTENT_SESSIONS=\(maxSessions), PERSISTENT_SESSION_TIMEOUT=\(timeout), CLEANUP_INTERVAL=\(cleanupInterval)"
         case .emergencyCleanup:
-            let outcome = await cache.runCleanup(policies: policies, emergency: true)
-            return "emergency cleanup evicted \(outcome.evicted) cached sessions (\(outcome.remaining) remain)"
+            // The same emergency path as `POST /api/v1/sessions/cleanup/emergency`.
+            let outcome = await cache.runCleanup(policies: policies, emergency: true, requestedBy: actor)
+            return "emergency cleanup evicted \(outcome.evicted) cached sessions (\(outcome.remaining) remain), freed ~\(outcome.freedBytes) bytes"
         case .advise(let text):
             return "advice: \(text)"
         case .reloadLastGoodPolicies:

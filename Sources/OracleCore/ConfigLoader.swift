@@ -137,6 +137,15 @@ public struct LoadedConfig: Sendable {
         if provider == "gemini" && raw(.geminiAPIKey).isEmpty {
             problems.append("GEMINI_API_KEY must be set when LLM_PROVIDER=gemini")
         }
+        // Each value alone may be fine while the two together give one name or key twice.
+        let adminKeys = raw(.adminAPIKeys), legacyKey = raw(.adminAPIKey).trimmingCharacters(in: .whitespaces)
+        if SettingsCatalog.spec(.adminAPIKeys).validate(adminKeys) == nil {
+            do throws(AdminKeys.ParseError) {
+                _ = try AdminKeys.parse(adminKeys, legacyKey: legacyKey)
+            } catch {
+                problems.append("ADMIN_API_KEYS must \(error.description)")
+            }
+        }
         return problems
     }
 

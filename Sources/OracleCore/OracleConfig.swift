@@ -13,7 +13,10 @@ public struct OracleConfig: Sendable {
     public var connections: ConnectionSettings
 
     public var chatAPIKeys: KeyTenantMap
-    public var adminAPIKey: String
+    /// `ADMIN_API_KEYS` and `ADMIN_API_KEY` (named `admin`) together.
+    public var adminKeys: AdminKeys
+    /// `EMERGENCY_CLEANUP_ALLOW_UNAUTHENTICATED`: the emergency cleanup endpoint answers without an admin key.
+    public var emergencyCleanupAllowUnauthenticated: Bool
 
     public var llm: LLMSettings
     public var sessions: SessionSettings
@@ -150,7 +153,9 @@ public struct OracleConfig: Sendable {
             shutdownDrainTimeoutMs: int(.shutdownDrainTimeoutMs),
             corsAllowedOrigins: list(.corsAllowedOrigins))
         chatAPIKeys = loaded.value(.chatAPIKeys) { try? KeyTenantMap.parse($0) }
-        adminAPIKey = text(.adminAPIKey)
+        adminKeys = (try? AdminKeys.parse(text(.adminAPIKeys), legacyKey: text(.adminAPIKey).trimmingCharacters(in: .whitespaces)))
+            ?? AdminKeys(namesByKey: [:])
+        emergencyCleanupAllowUnauthenticated = bool(.emergencyCleanupAllowUnauthenticated)
         llm = LLMSettings(
             provider: text(.llmProvider).lowercased(),
             geminiAPIKey: text(.geminiAPIKey),
@@ -208,6 +213,6 @@ public struct OracleConfig: Sendable {
 
     /// Every secret value configured, so error texts can be scrubbed of them.
     public var secrets: [String] {
-        (llm.secrets + [adminAPIKey] + Array(chatAPIKeys.tenantsByKey.keys) + alertWebhookURLs).filter { !$0.isEmpty }
+        (llm.secrets + adminKeys.keys + Array(chatAPIKeys.tenantsByKey.keys) + alertWebhookURLs).filter { !$0.isEmpty }
     }
 }

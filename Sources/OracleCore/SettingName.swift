@@ -21,6 +21,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     // MARK: Security
     case chatAPIKeys = "CHAT_API_KEYS"
     case adminAPIKey = "ADMIN_API_KEY"
+    case adminAPIKeys = "ADMIN_API_KEYS"
 
     // MARK: LLM provider
     case llmProvider = "LLM_PROVIDER"
@@ -58,6 +59,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case emergencyCleanupThreshold = "EMERGENCY_CLEANUP_THRESHOLD"
     case cleanupBatchSize = "CLEANUP_BATCH_SIZE"
     case forceCleanupOnStartup = "FORCE_CLEANUP_ON_STARTUP"
+    case emergencyCleanupAllowUnauthenticated = "EMERGENCY_CLEANUP_ALLOW_UNAUTHENTICATED"
 
     // MARK: Policies
     case policiesDir = "POLICIES_DIR"

@@ -57,6 +57,45 @@ public struct SettingSpec: Sendable {
     public func display(_ raw: String) -> String {
         isSecret ? (raw.isEmpty ? "" : "[redacted]") : raw
     }
+
+    /// The value with the type its rule gives it, for JSON answers: a boolean setting is
+    /// `true`/`false`, an integer or number setting a number, anything else text. A value the
+    /// rule does not accept (one stored under an older rule) stays text rather than being guessed at.
+    public func typed(_ raw: String) -> TypedSettingValue {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        switch rule {
+        case .boolean: if let flag = SettingRule.parseBool(trimmed) { return .bool(flag) }
+        case .integer: if let number = Int64(trimmed) { return .integer(number) }
+        case .number: if let number = Double(trimmed), number.isFinite { return .number(number) }
+        default: break
+        }
+        return .text(display(raw))
+    }
+}
+
+extension SettingsCatalog {
+    /// A stored value of the setting `name` with its rule's type; text for a name that is no setting.
+    public static func typed(_ name: String, _ raw: String) -> TypedSettingValue {
+        spec(named: name)?.typed(raw) ?? .text(raw)
+    }
+}
+
+/// A setting's value as JSON shows it (``SettingSpec/typed(_:)``).
+public enum TypedSettingValue: Sendable, Equatable, Encodable {
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case text(String)
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .bool(let flag): try container.encode(flag)
+        case .integer(let number): try container.encode(number)
+        case .number(let number): try container.encode(number)
+        case .text(let text): try container.encode(text)
+        }
+    }
 }
 
 /// What a setting's value must look like.
@@ -74,6 +113,8 @@ public enum SettingRule: Sendable, Equatable {
     case originList
     /// Empty, or comma-separated `key:tenant` pairs (a bare `key` maps to tenant `default`).
     case keyTenantMap
+    /// Empty, or comma-separated `name:key` pairs (``AdminKeys``).
+    case adminKeyList
     /// A file path or a `sqlite://` URL.
     case databaseURL
 
@@ -110,6 +151,13 @@ public enum SettingRule: Sendable, Equatable {
         case .keyTenantMap:
             return (try? KeyTenantMap.parse(raw)) == nil
                 ? "be empty or comma-separated key:tenant pairs with keys of at least 16 characters" : nil
+        case .adminKeyList:
+            do {
+                _ = try AdminKeys.parse(raw)
+                return nil
+            } catch {
+                return error.description
+            }
         case .databaseURL:
             return DatabaseLocation.parse(raw) == nil ? "be a SQLite file path or sqlite:// URL" : nil
         }
@@ -127,6 +175,7 @@ public enum SettingRule: Sendable, Equatable {
         case .urlList: "empty or comma-separated http(s) URLs"
         case .originList: "empty, * or comma-separated origins"
         case .keyTenantMap: "empty or key:tenant pairs (keys >= 16 characters)"
+        case .adminKeyList: "empty or name:key pairs (names [a-z0-9._-]+)"
         case .databaseURL: "file path or sqlite:// URL"
         }
     }

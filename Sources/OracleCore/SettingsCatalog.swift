@@ -59,7 +59,9 @@ public enum SettingsCatalog {
         .init(.chatAPIKeys, default: "", .keyTenantMap, group: .security, secret: true,
               "Client API keys as key:tenant pairs, comma-separated. Empty: no client auth, one tenant `default`."),
         .init(.adminAPIKey, default: "", .text(nonEmpty: false), group: .security, secret: true,
-              "Bearer key for admin routes. Empty: admin routes answer 403."),
+              "Bearer key for admin routes, recorded as actor `admin` in audit trails. Empty (and ADMIN_API_KEYS empty): admin routes answer 403."),
+        .init(.adminAPIKeys, default: "", .adminKeyList, group: .security, secret: true,
+              "Named bearer keys for admin routes, name:key pairs, comma-separated (names [a-z0-9._-]+, each once; `admin` is ADMIN_API_KEY's). Every admin action records the key's name as its actor."),
     ]
 
     static let llm: [SettingSpec] = [
@@ -134,6 +136,8 @@ public enum SettingsCatalog {
               "Most sessions evicted per cleanup run outside emergencies."),
         .init(.forceCleanupOnStartup, default: "false", .boolean, group: .sessions,
               "Start with an empty cache instead of warming it."),
+        .init(.emergencyCleanupAllowUnauthenticated, default: "false", .boolean, group: .sessions,
+              "Let POST /api/v1/sessions/cleanup/emergency run without an admin key (as the seed's memory-crisis runbook calls it); false: it needs one like every admin route."),
     ]
 
     static let policies: [SettingSpec] = [

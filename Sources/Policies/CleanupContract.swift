@@ -28,14 +28,20 @@ public struct CleanupInput: PolicyInput, Equatable {
     public var now: Int
     public var active: Int
     public var capacity: Int
-    public var memoryUsagePercent: Double
+    /// The same table severity.lua reads (``PolicyMemory``).
+    public var memory: PolicyMemory
+    /// An operator (`POST /api/v1/sessions/cleanup/emergency`) or an escalation's
+    /// `emergency_cleanup` asked for an emergency pass now.
+    public var emergencyRequested: Bool
     public var settings: Settings
 
-    public init(now: Int, active: Int, capacity: Int, memoryUsagePercent: Double, settings: Settings) {
+    public init(now: Int, active: Int, capacity: Int, memory: PolicyMemory, emergencyRequested: Bool = false,
+                settings: Settings) {
         self.now = now
         self.active = active
         self.capacity = capacity
-        self.memoryUsagePercent = memoryUsagePercent
+        self.memory = memory
+        self.emergencyRequested = emergencyRequested
         self.settings = settings
     }
 
@@ -47,13 +53,21 @@ public struct CleanupInput: PolicyInput, Equatable {
         $0.settings.batchSize
     }
 
-    public static let fields: [PolicyInputField<Self>] = [
+    static let emergencyRequestedField = PolicyInputField<Self>(
+        "emergency_requested", "bool",
+        "an operator (`POST /api/v1/sessions/cleanup/emergency`) or escalation's `emergency_cleanup` asks for an emergency pass now; the safe default then evicts a batch regardless of recency"
+    ) { $0.emergencyRequested }
+
+    public static let fields: [PolicyInputField<Self>] = cache + PolicyMemory.fields { $0.memory } + rest
+
+    private static let cache: [PolicyInputField<Self>] = [
         .init("now", "int", "unix seconds (for future time-of-day rules; unused today)") { $0.now },
         .init("active", "int", "sessions currently in the cache") { $0.active },
         .init("capacity", "int", "`MAX_PERSISTENT_SESSIONS`; `<= 0` means unknown/unlimited") { $0.capacity },
-        .init("memory_usage_percent", "number 0..100", "memory in use over the container's cgroup limit (the host's memory without one), percent, the same reading as severity.lua's; 0 when it could not be read") {
-            $0.memoryUsagePercent
-        },
+    ]
+
+    private static let rest: [PolicyInputField<Self>] = [
+        emergencyRequestedField,
         timeoutField,
         batchSizeField,
         .init("settings.emergency_threshold", "number 0..1", "`EMERGENCY_CLEANUP_THRESHOLD` (001 default 0.95)") {
@@ -71,7 +85,7 @@ public struct CleanupPlan: Sendable, Equatable, Codable {
     public var reason: String
 
     public static let fields = [
-        PolicyField("idle_ttl", "int seconds >= 0", "evict sessions idle longer than this"),
+        PolicyField("idle_ttl", "int seconds >= 0", "evict sessions idle longer than this; 0 = regardless of recency"),
         PolicyField("max_evictions", "int >= 0", "at most this many evictions in this pass"),
         PolicyField("emergency", "bool", "emergency pass (host logs/metrics it)"),
         PolicyField("reason", "string, optional", "for the decision log"),

@@ -133,8 +133,15 @@ extension PolicyHost {
             if let last = slots.withLock({ $0[kind]?.lastGoodOutput }) { return last }
             return ["reasons": .array([.string("severity policy failed: \(reason)")])]
         case .cleanup:
+            let batch = LuaValue.integer(CleanupInput.batchSizeField.read(from: input)?.integerValue ?? 50)
+            // An emergency someone asked for still frees memory when the policy fails: a batch,
+            // regardless of recency. Otherwise the normal plan.
+            if CleanupInput.emergencyRequestedField.read(from: input) == .bool(true) {
+                return ["idle_ttl": .integer(0), "max_evictions": batch, "emergency": true,
+                        "reason": .string("safe default for a requested emergency (policy failed: \(reason))")]
+            }
             return ["idle_ttl": .integer(CleanupInput.timeoutField.read(from: input)?.integerValue ?? 3600),
-                    "max_evictions": .integer(CleanupInput.batchSizeField.read(from: input)?.integerValue ?? 50),
+                    "max_evictions": batch,
                     "emergency": false, "reason": .string("safe default (policy failed: \(reason))")]
         case .escalation:
             let event = EscalationInput.eventField.read(from: input)?.stringValue ?? "tick"

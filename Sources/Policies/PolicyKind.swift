@@ -45,8 +45,10 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .severity:
             [PolicySamples.healthyMetrics.luaValue, PolicySamples.failingMetrics.luaValue]
         case .cleanup:
-            [(10, 40.0), (499, 96.0)].map { active, memory in
-                CleanupInput(now: 1_700_000_000, active: active, capacity: 500, memoryUsagePercent: memory,
+            [(10, 40.0, false), (499, 96.0, false), (10, 40.0, true)].map { active, memory, requested in
+                CleanupInput(now: 1_700_000_000, active: active, capacity: 500,
+                             memory: PolicySamples.memory(usedPercent: memory, cacheBytes: active * 24_000),
+                             emergencyRequested: requested,
                              settings: .init(timeout: 3600, batchSize: 50, emergencyThreshold: 0.95)).luaValue
             }
         case .escalation:
@@ -64,12 +66,17 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
 }
 
 enum PolicySamples {
+    /// A plausible reading: the process at 180 MiB resident.
+    static func memory(usedPercent: Double, cacheBytes: Int) -> PolicyMemory {
+        PolicyMemory(usedPercent: usedPercent, processRSSBytes: 180 << 20, cacheBytes: cacheBytes)
+    }
+
     static let healthyMetrics = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.0, errorRatePerHour: 0.0, avgResponseMs: 120.0, p95ResponseMs: 300.0,
-        cacheHitRatio: 0.9, memoryUsagePercent: 40.0, database: .init(status: "healthy"), ai: .init(status: "healthy"),
+        cacheHitRatio: 0.9, memory: memory(usedPercent: 40.0, cacheBytes: 2_400_000), database: .init(status: "healthy"), ai: .init(status: "healthy"),
         persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0, cacheLookups: 400)
     static let failingMetrics = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.3, errorRatePerHour: 30.0, avgResponseMs: 1200.0, p95ResponseMs: 3000.0,
-        cacheHitRatio: 0.6, memoryUsagePercent: 60.0, database: .init(status: "healthy"), ai: .init(status: "unavailable"),
+        cacheHitRatio: 0.6, memory: memory(usedPercent: 60.0, cacheBytes: 2_400_000), database: .init(status: "healthy"), ai: .init(status: "unavailable"),
         persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 1, cacheLookups: 400)
 }

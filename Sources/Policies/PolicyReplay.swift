@@ -57,7 +57,7 @@ public struct PolicyReplay: Sendable {
             report.replayed += 1
             let output: LuaValue
             do {
-                output = try program.evaluate(input).output
+                output = try program.evaluate(Self.upgraded(input, kind: kind)).output
             } catch {
                 report.errors += 1
                 if report.errorSamples.count < shown {
@@ -84,6 +84,27 @@ public struct PolicyReplay: Sendable {
         }
         report.transitions = transitions.values.sorted { ($1.count, $0.from, $0.to) < ($0.count, $1.from, $1.to) }
         return report
+    }
+
+    /// A recorded input in today's shape. Inputs recorded before `memory` became a table carry
+    /// `memory_usage_percent` (severity's and cleanup's input, escalation's `metrics`): the same
+    /// reading as `memory.used_percent`, so it is moved there; the other memory fields were not
+    /// recorded then and stay absent.
+    static func upgraded(_ input: LuaValue, kind: PolicyKind) -> LuaValue {
+        func moveMemory(_ value: LuaValue) -> LuaValue {
+            guard var table = value.tableValue, table["memory"] == nil,
+                  let percent = table.removeValue(forKey: "memory_usage_percent") else { return value }
+            if percent != .nil { table["memory"] = .table(["used_percent": percent]) }
+            return .table(table)
+        }
+        switch kind {
+        case .severity, .cleanup: return moveMemory(input)
+        case .escalation:
+            guard var table = input.tableValue, let metrics = table["metrics"] else { return input }
+            table["metrics"] = moveMemory(metrics)
+            return .table(table)
+        case .rollout: return input
+        }
     }
 
     /// Equal as decisions: numbers by value (JSON cannot tell 300 from 300.0), an absent field

@@ -34,8 +34,8 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     public var p95ResponseMs: Double
     /// Nil when the session cache saw no traffic; the policy then skips its criteria.
     public var cacheHitRatio: Double?
-    /// Nil when memory could not be read.
-    public var memoryUsagePercent: Double?
+    /// Memory where the server runs, the process's and the session cache's (``PolicyMemory``).
+    public var memory: PolicyMemory
     public var database: Component
     public var ai: Component
     public var persistentSessions: PersistentSessions
@@ -45,7 +45,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     public var cacheLookups: Int
 
     public init(reachable: Bool, requests: Int, errorRate: Double, errorRatePerHour: Double, avgResponseMs: Double,
-                p95ResponseMs: Double, cacheHitRatio: Double?, memoryUsagePercent: Double?, database: Component,
+                p95ResponseMs: Double, cacheHitRatio: Double?, memory: PolicyMemory, database: Component,
                 ai: Component, persistentSessions: PersistentSessions, tenantsAffected: Int, cacheLookups: Int = 0) {
         self.reachable = reachable
         self.requests = requests
@@ -54,7 +54,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         self.avgResponseMs = avgResponseMs
         self.p95ResponseMs = p95ResponseMs
         self.cacheHitRatio = cacheHitRatio
-        self.memoryUsagePercent = memoryUsagePercent
+        self.memory = memory
         self.database = database
         self.ai = ai
         self.persistentSessions = persistentSessions
@@ -65,11 +65,13 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     /// What the monitor records when the server did not answer: only `reachable = false` holds.
     public static let unreachable = MonitoringSnapshot(
         reachable: false, requests: 0, errorRate: 0, errorRatePerHour: 0, avgResponseMs: 0, p95ResponseMs: 0,
-        cacheHitRatio: nil, memoryUsagePercent: nil, database: Component(status: "unknown"),
+        cacheHitRatio: nil, memory: .unknown, database: Component(status: "unknown"),
         ai: Component(status: "unknown"), persistentSessions: PersistentSessions(enabled: false, failing: false),
         tenantsAffected: 0)
 
-    public static let fields: [PolicyInputField<Self>] = [
+    public static let fields: [PolicyInputField<Self>] = traffic + PolicyMemory.fields { $0.memory } + components
+
+    private static let traffic: [PolicyInputField<Self>] = [
         .init("reachable", "bool", "health endpoint answered; only `false` counts as unreachable") { $0.reachable },
         .init("requests", "int", "`send_message` operations in the window") { $0.requests },
         .init("error_rate", "number 0..1", "fraction of failed operations in the window") { $0.errorRate },
@@ -78,9 +80,9 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         .init("p95_response_ms", "number", "95th percentile, milliseconds (informational)") { $0.p95ResponseMs },
         .init("cache_hit_ratio", "number 0..1, optional", "hits over lookups since start; absent before the first lookup or with persistent sessions off") { $0.cacheHitRatio },
         .init("cache_lookups", "int", "the lookups the ratio is based on (a new session's first message is not one)") { $0.cacheLookups },
-        .init("memory_usage_percent", "number 0..100, optional", "memory in use over the container's cgroup limit (the host's memory without one), percent; absent when it could not be read") {
-            $0.memoryUsagePercent
-        },
+    ]
+
+    private static let components: [PolicyInputField<Self>] = [
         .init("database.status", PolicyField.oneOf(["healthy", "degraded", "unhealthy"]), "") { $0.database.status },
         .init("ai.status", PolicyField.oneOf(["healthy", "degraded", "unavailable", "offline"]), "LLM provider") { $0.ai.status },
         .init("persistent_sessions.enabled", "bool", "feature currently on") { $0.persistentSessions.enabled },

@@ -57,6 +57,10 @@ public final class SessionCache: Sendable {
 
     public var count: Int { state.withLock { $0.core.count } }
 
+    /// An estimate of the bytes the cached contexts hold (their text plus a fixed allowance per
+    /// turn and session); kept as a running total, so reading it is as cheap as ``count``.
+    public var estimatedBytes: Int { state.withLock { $0.core.estimatedBytes } }
+
     public func contains(_ sessionID: String) -> Bool { state.withLock { $0.core.contains(sessionID) } }
 
     /// The cached history turns of a session, without counting or touching it (tests, diagnostics).

@@ -26,6 +26,19 @@ final class SessionCacheCore {
             self.limits = limits
             self.lastUsed = lastUsed
         }
+
+        /// What the entry holds, estimated from its text: the bytes of its strings plus a fixed
+        /// allowance per turn (the turn, its string's heap header) and per entry (the object,
+        /// its dictionary slot and links). Not a measurement of the heap — counted once per
+        /// change so reading the total costs nothing — but it grows and shrinks with what the
+        /// cache really keeps, which is what a cleanup's "freed" has to say.
+        var estimatedBytes: Int {
+            Self.entryOverhead + sessionID.utf8.count + tenant.utf8.count
+                + turns.reduce(0) { $0 + Self.turnOverhead + $1.content.utf8.count }
+        }
+
+        static let entryOverhead = 160
+        static let turnOverhead = 48
     }
 
     private var entries: [String: Entry] = [:]
@@ -35,6 +48,8 @@ final class SessionCacheCore {
     private weak var oldest: Entry?
 
     var count: Int { entries.count }
+    /// The sum of every entry's ``Entry/estimatedBytes``, kept up to date by each change.
+    private(set) var estimatedBytes = 0
 
     deinit { _ = removeAll() }
 
@@ -53,21 +68,25 @@ final class SessionCacheCore {
 
     func store(_ sessionID: String, tenant: String, turns: [ChatTurn], limits: ContextLimits, now: Double) {
         if let entry = entries[sessionID] {
+            estimatedBytes -= entry.estimatedBytes
             entry.tenant = tenant
             entry.turns = turns
             entry.limits = limits
             entry.lastUsed = now
+            estimatedBytes += entry.estimatedBytes
             moveToFront(entry)
             return
         }
         let entry = Entry(sessionID: sessionID, tenant: tenant, turns: turns, limits: limits, lastUsed: now)
         entries[sessionID] = entry
+        estimatedBytes += entry.estimatedBytes
         linkAtFront(entry)
     }
 
     @discardableResult
     func remove(_ sessionID: String) -> Bool {
         guard let entry = entries.removeValue(forKey: sessionID) else { return false }
+        estimatedBytes -= entry.estimatedBytes
         unlink(entry)
         return true
     }
@@ -83,9 +102,10 @@ final class SessionCacheCore {
     }
 
     /// Evicts entries idle longer than `ttl` seconds, idle-longest first, at most `limit`.
+    /// A `ttl` of 0 means regardless of recency: even an entry used this very instant goes.
     func evictIdle(longerThan ttl: Double, now: Double, limit: Int) -> Int {
         var evicted = 0
-        while evicted < limit, let victim = oldest, now - victim.lastUsed > ttl {
+        while evicted < limit, let victim = oldest, ttl <= 0 || now - victim.lastUsed > ttl {
             remove(victim.sessionID)
             evicted += 1
         }

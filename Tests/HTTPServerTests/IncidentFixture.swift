@@ -78,7 +78,7 @@ final class IncidentFixture: Sendable {
 
     static let healthy = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.0, errorRatePerHour: 0.0, avgResponseMs: 150.0, p95ResponseMs: 400.0,
-        cacheHitRatio: 0.8, memoryUsagePercent: 40.0, database: .init(status: "healthy"), ai: .init(status: "healthy"),
+        cacheHitRatio: 0.8, memory: PolicyMemory(usedPercent: 40.0), database: .init(status: "healthy"), ai: .init(status: "healthy"),
         persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0)
 
     static func errors(_ rate: Double) -> MonitoringSnapshot {

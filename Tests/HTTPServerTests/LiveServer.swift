@@ -4,12 +4,14 @@ import Hummingbird
 import LLM
 import Logging
 import OracleCore
+import Policies
 import ServiceLifecycle
 import Storage
 import TestSupport
 
 /// The whole server on a free loopback port, in the service group `serve` uses (drain limit
 /// included), for tests that speak raw HTTP. Shuts down gracefully after `test`, and waits for it.
+/// With `shippedPolicies` it runs the files of `policies/` as `serve` does; without, none.
 ///
 /// ```swift
 /// try await withLiveServer(["REQUEST_HEAD_TIMEOUT_MS": "300"]) { server in
@@ -37,6 +39,7 @@ struct LiveServer: Sendable {
 func withLiveServer(
     _ settings: [String: String] = [:],
     configure: (inout OracleConfig) -> Void = { _ in },
+    shippedPolicies: Bool = false,
     _ test: @escaping @Sendable (LiveServer) async throws -> Void
 ) async throws {
     let dir = try TemporaryDirectory()
@@ -48,7 +51,13 @@ func withLiveServer(
     configure(&config)
     let store = try SQLiteStore(location: config.database)
     let logger = Logger(label: "test")
-    let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: logger)
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    let policies = shippedPolicies
+        ? PolicyHost(configuration: .init(policiesDirectory: root + "/policies", luaDirectory: root + "/lua"),
+                     store: store, logger: logger)
+        : nil
+    let state = ServerState(config: config, store: store, provider: OfflineProvider(), logger: logger, policies: policies)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = OracleApplication.make(state: state, logger: logger) { port in portContinuation.yield(port) }
     let group = ServiceGroup(configuration: OracleApplication.serviceGroupConfiguration(

@@ -123,7 +123,7 @@ import TestSupport
             id: "MW-1", kind: .maintenance, severities: [], reasonContains: nil, startsAt: now, endsAt: now.addingTimeInterval(3600),
             author: "bob", comment: "database upgrade", createdAt: now))
         var memory = IncidentFixture.healthy
-        memory.memoryUsagePercent = 88
+        memory.memory.usedPercent = 88
         f.set(memory)
         try await run(ticks: 4)
         let maintenance = try #require(try await f.state.store.openIncident())

@@ -12,7 +12,7 @@ import TestSupport
             let put = try await client.put("/api/v1/admin/overrides/USE_PERSISTENT_SESSIONS",
                                            #"{"value": false, "reason": "feature_rollback.sh: sessions failing"}"#)
             #expect(put.status == .ok)
-            #expect((put.json["effective"] as? [String: Any])?["value"] as? String == "false")
+            #expect((put.json["effective"] as? [String: Any])?["value"] as? Bool == false)
             #expect(try await client.persistentSessions() == "disabled")
 
             let health = try await client.get("/health").json
@@ -27,7 +27,7 @@ import TestSupport
             #expect(active?.first?["set_at"] as? String != nil)
             let effective = list["effective"] as? [[String: Any]] ?? []
             let rollout = effective.first { $0["name"] as? String == "GRADUAL_ROLLOUT_PERCENTAGE" }
-            #expect(rollout?["value"] as? String == "10" && rollout?["source"] as? String == "config")
+            #expect(rollout?["value"] as? Int == 10 && rollout?["source"] as? String == "config")
 
             let cleared = try await client.execute(uri: "/api/v1/admin/overrides/USE_PERSISTENT_SESSIONS?reason=fixed",
                                                    method: .delete, headers: adminAuth)
@@ -110,7 +110,7 @@ import TestSupport
             #expect(state.live.sessions.rolloutPercentage == 25)
             #expect(try await client.sessionsHealth()["rollout_percentage"] as? Int == 25)
             let list = try await client.get("/api/v1/admin/overrides", headers: adminAuth).json
-            #expect((list["overrides"] as? [[String: Any]])?.first?["value"] as? String == "25")
+            #expect((list["overrides"] as? [[String: Any]])?.first?["value"] as? Int == 25)
         }
     }
 }

@@ -53,7 +53,7 @@ import TestSupport
 
             let evaluated = try await client.post("/api/v1/policies/severity/evaluate", """
                 {"reachable": true, "requests": 50, "error_rate": 0.3, "error_rate_per_hour": 360,
-                 "avg_response_ms": 200, "p95_response_ms": 400, "memory_usage_percent": 40,
+                 "avg_response_ms": 200, "p95_response_ms": 400, "memory": {"used_percent": 40},
                  "database": {"status": "healthy"}, "ai": {"status": "healthy"},
                  "persistent_sessions": {"enabled": false, "failing": false}, "tenants_affected": 1}
                 """, headers: Self.admin)

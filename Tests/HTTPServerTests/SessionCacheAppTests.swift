@@ -74,20 +74,6 @@ extension TestClientProtocol {
         }
     }
 
-    @Test func emergencyCleanupNeedsTheAdminKeyAndReportsWhatItFreed() async throws {
-        try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, _ in
-            let id = try await client.createSession()
-            _ = try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"hi"}"#)
-            #expect(try await client.post("/api/v1/sessions/cleanup/emergency", "").status == .unauthorized)
-            let response = try await client.post("/api/v1/sessions/cleanup/emergency", "", headers: adminAuth)
-            #expect(response.status == .ok)
-            #expect(response.json["evicted"] as? Int == 0, "a session used just now is not idle")
-            #expect(response.json["remaining"] as? Int == 1)
-            let plan = response.json["plan"] as? [String: Any]
-            #expect(plan?["idle_ttl"] as? Int == 3600 && plan?["max_evictions"] as? Int == 50)
-        }
-    }
-
     @Test func deletingASessionDropsItsCachedContext() async throws {
         try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, state in
             let id = try await client.createSession()

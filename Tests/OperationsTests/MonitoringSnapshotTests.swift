@@ -9,23 +9,28 @@ import Testing
                                              errorRatePerHour: 510, tenantsAffected: 7)
 
     @Test func encodesWithTheSeverityPolicysFieldNames() throws {
-        let memory = SystemMemory(usedBytes: 962, limitBytes: 1000, source: .cgroup, processResidentBytes: nil)
-        let snapshot = MonitoringSnapshot(traffic: traffic, memory: memory, databaseStatus: "healthy", aiStatus: "degraded",
-                                          persistentSessions: .init(enabled: true, failing: false), cacheHitRatio: { 0.64 })
+        let memory = SystemMemory(usedBytes: 962, limitBytes: 1000, source: .cgroup, processResidentBytes: 5000)
+        let snapshot = MonitoringSnapshot(traffic: traffic, memory: memory, cacheBytes: 1234, databaseStatus: "healthy",
+                                          aiStatus: "degraded", persistentSessions: .init(enabled: true, failing: false),
+                                          cacheHitRatio: { 0.64 })
         let json = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? [String: Any])
         #expect(Set(json.keys) == ["reachable", "requests", "error_rate", "error_rate_per_hour", "avg_response_ms",
-                                   "p95_response_ms", "cache_hit_ratio", "memory_usage_percent", "database", "ai",
+                                   "p95_response_ms", "cache_hit_ratio", "memory", "database", "ai",
                                    "persistent_sessions", "tenants_affected", "cache_lookups"])
-        #expect(json["memory_usage_percent"] as? Double == 96.2)
+        // Three readings, three names: the cgroup's use (not the process's), the process's RSS, the cache's bytes.
+        let memoryTable = try #require(json["memory"] as? [String: Any])
+        #expect(memoryTable["used_percent"] as? Double == 96.2)
+        #expect(memoryTable["process_rss_bytes"] as? Int == 5000)
+        #expect(memoryTable["cache_bytes"] as? Int == 1234)
         #expect((json["database"] as? [String: Any])?["status"] as? String == "healthy")
         #expect((json["persistent_sessions"] as? [String: Any])?["enabled"] as? Bool == true)
     }
 
     @Test func cacheHitRatioIsAbsentWhileSessionsAreOffOrUnread() throws {
-        let off = MonitoringSnapshot(traffic: traffic, memory: nil, databaseStatus: "healthy", aiStatus: "healthy",
+        let off = MonitoringSnapshot(traffic: traffic, memory: nil, cacheBytes: nil, databaseStatus: "healthy", aiStatus: "healthy",
                                      persistentSessions: .init(enabled: false, failing: false), cacheHitRatio: { 0.1 })
         #expect(off.cacheHitRatio == nil)
-        #expect(off.memoryUsagePercent == nil)
+        #expect(off.memory.usedPercent == nil)
         let json = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(off)) as? [String: Any])
         #expect(json["cache_hit_ratio"] == nil)
         #expect(MonitoringSnapshot.unreachable.reachable == false)

@@ -26,6 +26,31 @@ import TestSupport
         #expect(result.stderr.contains("PERSISTENT_SESSION_TIMEOUT must be >= 60"))
     }
 
+    /// A bad `ADMIN_API_KEYS` is named with what is wrong and where, and no key (nor anything a
+    /// swapped `key:name` pair could make a key) is printed.
+    @Test func configCheckNamesABadAdminKeyListWithoutEchoingAKey() throws {
+        let secret = "s3cret-admin-key-value"
+        let cases: [(value: String, says: String)] = [
+            ("alice:\(secret),\(secret)", "entry 2 of 2 has no ':'"),
+            ("Alice Smith:\(secret)", "names of lowercase letters, digits"),
+            ("alice:\(secret),alice:other-\(secret)", "entry 2 of 2 repeats an earlier name"),
+            ("alice:", "entry 1 of 1 has none"),
+        ]
+        for (value, says) in cases {
+            let result = try OracleChatBinary.run(["config", "check"], environment: ["ADMIN_API_KEYS": value])
+            #expect(result.status == 1, "\(value)")
+            #expect(result.stderr.contains("ADMIN_API_KEYS must") && result.stderr.contains(says), "\(result.stderr)")
+            #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret))
+            #expect(!result.stderr.contains("Alice Smith"))
+        }
+        let clash = try OracleChatBinary.run(["config", "check"], environment: [
+            "ADMIN_API_KEYS": "admin:\(secret)", "ADMIN_API_KEY": "other-\(secret)"])
+        #expect(clash.status == 1 && clash.stderr.contains("ADMIN_API_KEYS must not name a key 'admin' while ADMIN_API_KEY is set"))
+        #expect(!clash.stderr.contains(secret))
+        let fine = try OracleChatBinary.run(["config", "check"], environment: ["ADMIN_API_KEYS": "alice:\(secret),ci-bot.2:k2"])
+        #expect(fine.status == 0, "\(fine.stderr)")
+    }
+
     @Test func serveRefusesInvalidConfigWithExitCode2() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

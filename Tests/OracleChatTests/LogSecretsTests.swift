@@ -14,6 +14,7 @@ import Testing
     static let geminiKey = "gemini-secret-b8a1e0004"
     static let webhookToken = "hooktoken0005"
     static let webhookPassword = "hookpass0006"
+    static let namedAdminKey = "named-admin-key-3f7a0007"
 
     @Test func noSecretAppearsInATraceLog() async throws {
         let dir = try TemporaryDirectory()
@@ -24,6 +25,7 @@ import Testing
             "DATABASE_URL": "sqlite://" + dir.file("data/oracle_sessions.db"), "LOG_LEVEL": "trace",
             "POLICIES_DIR": MetricsServeTests.root + "/policies", "LUA_DIR": MetricsServeTests.root + "/lua",
             "CHAT_API_KEYS": "\(Self.clientKey):acme", "ADMIN_API_KEY": Self.adminKey,
+            "ADMIN_API_KEYS": "ops.carol:\(Self.namedAdminKey)",
             "LLM_PROVIDER": "openai", "OPENAI_API_KEY": Self.openAIKey, "OPENAI_BASE_URL": "http://127.0.0.1:\(closedPort)/v1",
             "GEMINI_API_KEY": Self.geminiKey, "LLM_MAX_ATTEMPTS": "2", "LLM_RETRY_BASE_DELAY_MS": "1",
             "ALERT_WEBHOOK_URL": "http://ops:\(Self.webhookPassword)@127.0.0.1:\(closedPort)/hooks/\(Self.webhookToken)",
@@ -39,12 +41,18 @@ import Testing
         #expect(wrong == 401)
         let (admin, _) = try await Self.fetch(server, "GET", "/api/v1/policies/decisions", nil, ["Authorization": "Bearer \(Self.adminKey)"])
         #expect(admin == 200)
+        // A named key's action is logged under its name, never its key.
+        let (set, _) = try await Self.fetch(server, "PUT", "/api/v1/admin/overrides/CLEANUP_BATCH_SIZE",
+                                            #"{"value": 60, "reason": "audit"}"#, ["Authorization": "Bearer \(Self.namedAdminKey)"])
+        #expect(set == 200)
         let (completion, _) = try await Self.fetch(server, "POST", "/v1/chat/completions",
                                                    #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, client)
         #expect(completion == 200)
         let log = server.stopAndReadLog()
         #expect(log.contains("trace"), "the log is at trace level")
-        for secret in [Self.clientKey, Self.adminKey, Self.openAIKey, Self.geminiKey, Self.webhookToken, Self.webhookPassword] {
+        #expect(log.contains("ops.carol"), "the override's log line names the key")
+        for secret in [Self.clientKey, Self.adminKey, Self.namedAdminKey, Self.openAIKey, Self.geminiKey, Self.webhookToken,
+                       Self.webhookPassword] {
             #expect(!log.contains(secret), "\(secret) appears in the log")
         }
     }

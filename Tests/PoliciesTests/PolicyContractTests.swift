@@ -29,21 +29,26 @@ import Testing
         var snapshot = PolicySamples.failingMetrics
         #expect(snapshot.luaValue == [
             "reachable": true, "requests": 100, "error_rate": 0.3, "error_rate_per_hour": 30.0,
-            "avg_response_ms": 1200.0, "p95_response_ms": 3000.0, "cache_hit_ratio": 0.6, "memory_usage_percent": 60.0,
+            "avg_response_ms": 1200.0, "p95_response_ms": 3000.0, "cache_hit_ratio": 0.6,
+            "memory": ["used_percent": 60.0, "process_rss_bytes": 188_743_680, "cache_bytes": 2_400_000],
             "database": ["status": "healthy"], "ai": ["status": "unavailable"],
             "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 1, "cache_lookups": 400,
         ])
         snapshot.cacheHitRatio = nil
-        snapshot.memoryUsagePercent = nil
+        snapshot.memory = .unknown
         #expect(snapshot.luaValue["cache_hit_ratio"] == nil, "absent, so the policy skips the criterion")
-        #expect(snapshot.luaValue["memory_usage_percent"] == nil)
+        #expect(snapshot.luaValue["memory"] == nil)
     }
 
     @Test func cleanupReceivesTheCacheAndTheNormalPlansSettings() {
-        let input = CleanupInput(now: 1_718_093_553, active: 480, capacity: 500, memoryUsagePercent: 71.5,
+        let input = CleanupInput(now: 1_718_093_553, active: 480, capacity: 500,
+                                 memory: PolicyMemory(usedPercent: 71.5, processRSSBytes: 4096, cacheBytes: 11_520_000),
+                                 emergencyRequested: true,
                                  settings: .init(timeout: 3600, batchSize: 50, emergencyThreshold: 0.95))
         #expect(input.luaValue == [
-            "now": 1_718_093_553, "active": 480, "capacity": 500, "memory_usage_percent": 71.5,
+            "now": 1_718_093_553, "active": 480, "capacity": 500,
+            "memory": ["used_percent": 71.5, "process_rss_bytes": 4096, "cache_bytes": 11_520_000],
+            "emergency_requested": true,
             "settings": ["timeout": 3600, "batch_size": 50, "emergency_threshold": 0.95],
         ])
     }

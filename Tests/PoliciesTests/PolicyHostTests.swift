@@ -215,7 +215,7 @@ import TestSupport
         let host = fixture.makeHost()
         await host.start()
         let result = await host.evaluateRaw(.cleanup, [
-            "now": 1, "active": 10, "capacity": 100, "memory_usage_percent": 20.0,
+            "now": 1, "active": 10, "capacity": 100, "memory": ["used_percent": 20.0], "emergency_requested": false,
             "settings": ["timeout": 3600, "batch_size": 50, "emergency_threshold": 0.95],
         ])
         #expect(result.output["emergency"] == false)
@@ -234,7 +234,7 @@ import TestSupport
         let failing: LuaValue = ["reachable": true, "persistent_sessions": 5]
         let quiet = MonitoringSnapshot(
             reachable: true, requests: 0, errorRate: 0, errorRatePerHour: 0, avgResponseMs: 0, p95ResponseMs: 0,
-            cacheHitRatio: nil, memoryUsagePercent: 40, database: .init(status: "healthy"), ai: .init(status: "healthy"),
+            cacheHitRatio: nil, memory: PolicyMemory(usedPercent: 40), database: .init(status: "healthy"), ai: .init(status: "healthy"),
             persistentSessions: .init(enabled: false, failing: false), tenantsAffected: 0)
         #expect(await host.classifySeverity(quiet).value.severity == nil)
 

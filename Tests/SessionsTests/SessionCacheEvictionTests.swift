@@ -57,10 +57,28 @@ import Testing
 
         let normalWouldKeep = await f.cache.planCleanup(policies: f.policies, memoryPercent: 10).plan
         #expect(normalWouldKeep.emergency, "4 of 4 sessions is past the 95% threshold")
-        let outcome = await f.cache.runCleanup(policies: f.policies, emergency: true, memoryPercent: 10)
+        // Nobody asked: the cache's own emergency keeps what was used in the last 300 s.
+        let outcome = await f.cache.runCleanup(policies: f.policies, memoryPercent: 10)
         #expect(outcome.plan.idleTTL == 300)
         #expect(outcome.evicted == 3 && outcome.remaining == 1 && f.cache.contains(ids[3]))
         #expect(f.cache.stats.evictions[.emergency] == 3)
+        #expect(outcome.freedBytes > 0 && outcome.cacheBytesAfter == f.cache.estimatedBytes)
+    }
+
+    /// The cache's byte estimate follows what it holds: it grows with each stored turn and is
+    /// back to zero once everything is evicted.
+    @Test func theByteEstimateFollowsWhatTheCacheHolds() async throws {
+        let f = try await SessionFixture.make()
+        defer { f.close() }
+        #expect(f.cache.estimatedBytes == 0)
+        let id = try await f.newSession()
+        _ = try await f.chat.send(sessionID: id, tenant: "default", content: "hi")
+        let one = f.cache.estimatedBytes
+        #expect(one > 0)
+        _ = try await f.chat.send(sessionID: id, tenant: "default", content: String(repeating: "x", count: 4000))
+        #expect(f.cache.estimatedBytes >= one + 4000)
+        f.cache.removeAll(reason: .manual)
+        #expect(f.cache.estimatedBytes == 0)
     }
 
     @Test func switchingPersistentSessionsOffEmptiesTheCache() async throws {

@@ -186,17 +186,18 @@ print(hostState.lastCallStats.instructions, "| state memory:", hostState.memoryB
 let others: [(file: String, entry: String, input: LuaValue)] = [
     ("severity.lua", "classify", [
         "reachable": true, "requests": 1200, "error_rate": 0.02, "avg_response_ms": 800, "p95_response_ms": 2100,
-        "cache_hit_ratio": 0.9, "memory_usage_percent": 62, "database": ["status": "healthy"], "ai": ["status": "healthy"],
+        "cache_hit_ratio": 0.9, "memory": ["used_percent": 62, "process_rss_bytes": 188_743_680, "cache_bytes": 19_680_000], "database": ["status": "healthy"], "ai": ["status": "healthy"],
         "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 0,
     ]),
     ("cleanup.lua", "plan", [
-        "now": 1_700_000_000, "active": 820, "capacity": 1000, "memory_usage_percent": 71,
+        "now": 1_700_000_000, "active": 820, "capacity": 1000,
+        "memory": ["used_percent": 71, "process_rss_bytes": 188_743_680, "cache_bytes": 19_680_000], "emergency_requested": false,
         "settings": ["timeout": 3600, "batch_size": 100, "emergency_threshold": 0.9],
     ]),
     ("escalation.lua", "escalate", [
         "severity": "P1", "status": "open", "elapsed_seconds": 900, "since_notified_seconds": 600, "acknowledged": false,
         "level": 1, "event": "tick", "reasons": ["error rate 10%"], "actions_taken": [],
-        "metrics": ["requests": 1200, "error_rate": 0.1, "avg_response_ms": 500, "memory_usage_percent": 70,
+        "metrics": ["requests": 1200, "error_rate": 0.1, "avg_response_ms": 500, "memory": ["used_percent": 70],
                     "persistent_sessions": ["failing": false]],
         "settings": ["use_persistent_sessions": true, "rollout_percentage": 50],
     ]),

@@ -223,7 +223,7 @@ test_actions = cases {
   },
   { name = "database advice given once", severity = "P2", metrics = { database = { status = "degraded" } },
     taken = { "disable_persistent_sessions", "set_rollout_percentage", "advise" }, want = {} },
-  { name = "P1 error rate exactly 10% does not", severity = "P1", metrics = { error_rate = 0.10, memory_usage_percent = 96 }, taken = { "emergency_cleanup" }, want = {} },
+  { name = "P1 error rate exactly 10% does not", severity = "P1", metrics = { error_rate = 0.10, memory = { used_percent = 96 } }, taken = { "emergency_cleanup" }, want = {} },
   { name = "P1 error rate on 5 requests does not", severity = "P1", metrics = { requests = 5, error_rate = 0.9 }, want = {} },
   {
     name = "P1 persistent sessions failing disables sessions",
@@ -248,24 +248,24 @@ test_actions = cases {
     want = { { type = "disable_persistent_sessions" } },
   },
   -- 001 matrix row "Memory Issues -> Adjust session limits"
-  { name = "matrix: memory crisis > 95%", severity = "P1", metrics = { memory_usage_percent = 96.7 }, want = { CRISIS_LIMITS, { type = "emergency_cleanup" } } },
+  { name = "matrix: memory crisis > 95%", severity = "P1", metrics = { memory = { used_percent = 96.7 } }, want = { CRISIS_LIMITS, { type = "emergency_cleanup" } } },
   {
     name = "crisis limits never loosen operator limits",
-    severity = "P1", metrics = { memory_usage_percent = 96.7 },
+    severity = "P1", metrics = { memory = { used_percent = 96.7 } },
     settings = { max_persistent_sessions = 40, persistent_session_timeout = 200, cleanup_interval = 30 },
     want = { { type = "set_session_limits", max_sessions = 40, timeout = 200, cleanup_interval = 30 }, { type = "emergency_cleanup" } },
   },
   {
     name = "crisis tightens after the 90-95% limits",
-    severity = "P1", metrics = { memory_usage_percent = 96.7 }, taken = { "set_session_limits" },
+    severity = "P1", metrics = { memory = { used_percent = 96.7 } }, taken = { "set_session_limits" },
     want = { CRISIS_LIMITS, { type = "emergency_cleanup" } },
   },
-  { name = "crisis runs once", severity = "P1", metrics = { memory_usage_percent = 97 }, taken = { "set_session_limits", "emergency_cleanup" }, want = {} },
-  { name = "matrix: memory 92% reduces limits", severity = "P2", metrics = { memory_usage_percent = 92 }, want = { HIGH_LIMITS } },
-  { name = "memory 95% is still the 250 limit", severity = "P2", metrics = { memory_usage_percent = 95 }, want = { HIGH_LIMITS } },
-  { name = "memory 90% exactly does nothing", severity = "P2", metrics = { memory_usage_percent = 90 }, want = {} },
-  { name = "90-95% limits only once", severity = "P2", metrics = { memory_usage_percent = 93 }, taken = { "set_session_limits" }, want = {} },
-  { name = "no actions on resolved", severity = "P0", event = "resolved", metrics = { reachable = false, memory_usage_percent = 99 }, want = {} },
+  { name = "crisis runs once", severity = "P1", metrics = { memory = { used_percent = 97 } }, taken = { "set_session_limits", "emergency_cleanup" }, want = {} },
+  { name = "matrix: memory 92% reduces limits", severity = "P2", metrics = { memory = { used_percent = 92 } }, want = { HIGH_LIMITS } },
+  { name = "memory 95% is still the 250 limit", severity = "P2", metrics = { memory = { used_percent = 95 } }, want = { HIGH_LIMITS } },
+  { name = "memory 90% exactly does nothing", severity = "P2", metrics = { memory = { used_percent = 90 } }, want = {} },
+  { name = "90-95% limits only once", severity = "P2", metrics = { memory = { used_percent = 93 } }, taken = { "set_session_limits" }, want = {} },
+  { name = "no actions on resolved", severity = "P0", event = "resolved", metrics = { reachable = false, memory = { used_percent = 99 } }, want = {} },
   run = function(c)
     local i = incident({
       severity = c.severity,

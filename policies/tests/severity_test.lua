@@ -10,6 +10,12 @@ local function healthy_with(patch)
   return m
 end
 
+-- a memory table: used_percent is what the criteria read; the process's RSS and the cache's
+-- bytes are other readings under their own names
+local function mem(used_percent)
+  return { used_percent = used_percent, process_rss_bytes = 188743680, cache_bytes = 2400000 }
+end
+
 -- c.patch applied to the healthy snapshot must classify as c.severity with exactly c.reasons
 local function run_case(c)
   local result = classify(healthy_with(c.patch))
@@ -83,12 +89,17 @@ function test_absent_cache_hit_ratio_is_ignored()
 end
 
 test_memory_boundaries = cases {
-  { name = "74.9 below P3", patch = { memory_usage_percent = 74.9 } },
-  { name = "75 is P3", patch = { memory_usage_percent = 75 }, severity = "P3", reasons = { "memory 75.0% >= 75%" } },
-  { name = "84.9 still P3", patch = { memory_usage_percent = 84.9 }, severity = "P3", reasons = { "memory 84.9% >= 75%" } },
-  { name = "85 is P2", patch = { memory_usage_percent = 85 }, severity = "P2", reasons = { "memory 85.0% >= 85%" } },
-  { name = "95 still P2", patch = { memory_usage_percent = 95 }, severity = "P2", reasons = { "memory 95.0% >= 85%" } },
-  { name = "95.1 is P1", patch = { memory_usage_percent = 95.1 }, severity = "P1", reasons = { "memory 95.1% > 95%" } },
+  { name = "74.9 below P3", patch = { memory = mem(74.9) } },
+  { name = "75 is P3", patch = { memory = mem(75) }, severity = "P3", reasons = { "memory 75.0% >= 75%" } },
+  { name = "84.9 still P3", patch = { memory = mem(84.9) }, severity = "P3", reasons = { "memory 84.9% >= 75%" } },
+  { name = "85 is P2", patch = { memory = mem(85) }, severity = "P2", reasons = { "memory 85.0% >= 85%" } },
+  { name = "95 still P2", patch = { memory = mem(95) }, severity = "P2", reasons = { "memory 95.0% >= 85%" } },
+  { name = "95.1 is P1", patch = { memory = mem(95.1) }, severity = "P1", reasons = { "memory 95.1% > 95%" } },
+  {
+    name = "a huge process RSS is not memory in use",
+    patch = { memory = { used_percent = 40, process_rss_bytes = 68719476736, cache_bytes = 0 } },
+  },
+  { name = "an unreadable reading is skipped", patch = { memory = { process_rss_bytes = 188743680 } } },
   run = run_case,
 }
 
@@ -110,7 +121,7 @@ test_sample_size_guard = cases {
   { name = "no traffic at all", patch = { requests = 0, error_rate = 1.0, avg_response_ms = 60000 } },
   {
     name = "memory needs no traffic",
-    patch = { requests = 0, memory_usage_percent = 97 },
+    patch = { requests = 0, memory = mem(97) },
     severity = "P1",
     reasons = { "memory 97.0% > 95%" },
   },
@@ -141,7 +152,7 @@ test_components = cases {
 test_worst_level_wins_with_all_its_reasons = cases {
   {
     name = "P1 lists every P1 criterion, not the P3 ones",
-    patch = { error_rate = 0.31, memory_usage_percent = 96, avg_response_ms = 2500, ai = { status = "degraded" } },
+    patch = { error_rate = 0.31, memory = mem(96), avg_response_ms = 2500, ai = { status = "degraded" } },
     severity = "P1",
     reasons = { "error rate 31.0% > 25%", "memory 96.0% > 95%" },
   },
@@ -153,7 +164,7 @@ test_worst_level_wins_with_all_its_reasons = cases {
   },
   {
     name = "P0 beats P1",
-    patch = { reachable = false, memory_usage_percent = 99 },
+    patch = { reachable = false, memory = mem(99) },
     severity = "P0",
     reasons = { "health endpoint unreachable" },
   },

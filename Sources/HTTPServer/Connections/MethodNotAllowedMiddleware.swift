@@ -23,14 +23,20 @@ final class RouteMethods: @unchecked Sendable {
     }
 
     /// The methods a path answers, or nil when no route has this path.
+    ///
+    /// Like the router: where a literal component and a parameter both match, the literal wins
+    /// and the router does not fall back to the parameter, so `PUT .../overrides/audit` is no
+    /// `PUT .../overrides/{name}`. Only the routes with literals furthest to the left count.
     func allowed(for path: String) -> Set<HTTPRequest.Method>? {
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        let matching = routes.filter { route in
-            route.path.components.count == components.count
-                && zip(route.path.components, components).allSatisfy { element, component in element ~= component }
+        let matching = routes.compactMap { route -> (literals: [Bool], methods: Set<HTTPRequest.Method>)? in
+            guard route.path.components.count == components.count,
+                  zip(route.path.components, components).allSatisfy({ element, component in element ~= component })
+            else { return nil }
+            return (zip(route.path.components, components).map { $0.description == String($1) }, route.methods)
         }
-        guard !matching.isEmpty else { return nil }
-        return matching.reduce(into: Set()) { $0.formUnion($1.methods) }
+        guard let best = matching.map(\.literals).max(by: { $0.lexicographicallyPrecedes($1) { !$0 && $1 } }) else { return nil }
+        return matching.filter { $0.literals == best }.reduce(into: Set()) { $0.formUnion($1.methods) }
     }
 }
 
