@@ -6,7 +6,8 @@ import Policies
 ///
 /// ```swift
 /// let m = MonitoringSnapshot(traffic: traffic, memory: SystemMemory.read(), databaseStatus: "healthy",
-///                            aiStatus: "healthy", persistentSessions: .init(enabled: true, failing: false))
+///                            ai: .init(status: "healthy", requests: 12, failures: 0),
+///                            persistentSessions: .init(enabled: true, failing: false))
 /// let decision = await policies.classifySeverity(m)
 /// ```
 extension MonitoringSnapshot {
@@ -34,7 +35,7 @@ extension MonitoringSnapshot {
 
     /// The snapshot of a running server.
     /// - Parameter cacheHitRatio: read only while persistent sessions are enabled.
-    public init(traffic: Traffic, memory: SystemMemory?, databaseStatus: String, aiStatus: String,
+    public init(traffic: Traffic, memory: SystemMemory?, databaseStatus: String, ai: AI,
                 persistentSessions: PersistentSessions, cacheHitRatio: (@Sendable () -> Double?)? = nil) {
         self.init(
             reachable: true, requests: traffic.requests, errorRate: traffic.errorRate,
@@ -42,7 +43,7 @@ extension MonitoringSnapshot {
             p95ResponseMs: traffic.p95ResponseMs,
             cacheHitRatio: persistentSessions.enabled ? cacheHitRatio?() : nil,
             memoryUsagePercent: memory.flatMap { $0.source == .unknown ? nil : $0.usagePercent },
-            database: Component(status: databaseStatus), ai: Component(status: aiStatus),
+            database: Component(status: databaseStatus), ai: ai,
             persistentSessions: persistentSessions, tenantsAffected: traffic.tenantsAffected)
     }
 }

@@ -15,6 +15,24 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         public init(status: String) { self.status = status }
     }
 
+    /// The AI provider: its status and the evidence behind it, over the same window.
+    public struct AI: Sendable, Equatable {
+        /// `healthy`, `degraded`, `unavailable`, `offline`.
+        public var status: String
+        /// Requests to the provider in the window (each with its retries); health probes are not requests.
+        public var requests: Int
+        public var failures: Int
+        /// The latest health probe in the window: `ok`, `failed`, or nil (none, or probes off).
+        public var probe: String?
+
+        public init(status: String, requests: Int = 0, failures: Int = 0, probe: String? = nil) {
+            self.status = status
+            self.requests = requests
+            self.failures = failures
+            self.probe = probe
+        }
+    }
+
     public struct PersistentSessions: Sendable, Equatable {
         public var enabled: Bool
         public var failing: Bool
@@ -37,13 +55,13 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     /// Nil when memory could not be read.
     public var memoryUsagePercent: Double?
     public var database: Component
-    public var ai: Component
+    public var ai: AI
     public var persistentSessions: PersistentSessions
     public var tenantsAffected: Int
 
     public init(reachable: Bool, requests: Int, errorRate: Double, errorRatePerHour: Double, avgResponseMs: Double,
                 p95ResponseMs: Double, cacheHitRatio: Double?, memoryUsagePercent: Double?, database: Component,
-                ai: Component, persistentSessions: PersistentSessions, tenantsAffected: Int) {
+                ai: AI, persistentSessions: PersistentSessions, tenantsAffected: Int) {
         self.reachable = reachable
         self.requests = requests
         self.errorRate = errorRate
@@ -62,7 +80,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     public static let unreachable = MonitoringSnapshot(
         reachable: false, requests: 0, errorRate: 0, errorRatePerHour: 0, avgResponseMs: 0, p95ResponseMs: 0,
         cacheHitRatio: nil, memoryUsagePercent: nil, database: Component(status: "unknown"),
-        ai: Component(status: "unknown"), persistentSessions: PersistentSessions(enabled: false, failing: false),
+        ai: AI(status: "unknown"), persistentSessions: PersistentSessions(enabled: false, failing: false),
         tenantsAffected: 0)
 
     public static let fields: [PolicyInputField<Self>] = [
@@ -78,6 +96,14 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         },
         .init("database.status", PolicyField.oneOf(["healthy", "degraded", "unhealthy"]), "") { $0.database.status },
         .init("ai.status", PolicyField.oneOf(["healthy", "degraded", "unavailable", "offline"]), "LLM provider") { $0.ai.status },
+        .init("ai.requests", "int", "requests to the LLM provider in the window (each with its retries; health probes are not requests)") {
+            $0.ai.requests
+        },
+        .init("ai.failures", "int", "of those, the ones that failed (fallback replies included)") { $0.ai.failures },
+        .init("ai.probe", PolicyField.oneOf(["ok", "failed"]) + ", optional",
+              "the latest active health probe in the window (`AI_HEALTH_PROBE_INTERVAL`); absent when none ran in it or probes are off") {
+            $0.ai.probe
+        },
         .init("persistent_sessions.enabled", "bool", "feature currently on") { $0.persistentSessions.enabled },
         .init("persistent_sessions.failing", "bool", "the session layer is failing") { $0.persistentSessions.failing },
         .init("tenants_affected", "int", "informational") { $0.tenantsAffected },

@@ -35,6 +35,10 @@ import TestSupport
             #expect(ai["requests"] as? Int == 0, "a probe is not a user request")
             #expect(ai.value(at: ".window.requests") as? Int == 0)
 
+            let input = try await client.get("/api/v1/monitoring/health/detailed").json
+            #expect(input.value(at: ".severity_input.ai.status") as? String == "degraded")
+            #expect(input.value(at: ".severity_input.ai.probe") as? String == "failed")
+            #expect(input.value(at: ".severity_input.ai.requests") as? Int == 0)
             #expect(try await app.logs.line(containing: "AI health probe failed").contains("500"))
             #expect(!app.logs.text.contains(UpstreamApp.openAIKey) && !app.logs.text.contains(UpstreamApp.geminiKey))
 

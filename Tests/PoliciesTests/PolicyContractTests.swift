@@ -30,13 +30,15 @@ import Testing
         #expect(snapshot.luaValue == [
             "reachable": true, "requests": 100, "error_rate": 0.3, "error_rate_per_hour": 30.0,
             "avg_response_ms": 1200.0, "p95_response_ms": 3000.0, "cache_hit_ratio": 0.6, "memory_usage_percent": 60.0,
-            "database": ["status": "healthy"], "ai": ["status": "unavailable"],
+            "database": ["status": "healthy"], "ai": ["status": "unavailable", "requests": 100, "failures": 30, "probe": "failed"],
             "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 1,
         ])
         snapshot.cacheHitRatio = nil
         snapshot.memoryUsagePercent = nil
         #expect(snapshot.luaValue["cache_hit_ratio"] == nil, "absent, so the policy skips the criterion")
         #expect(snapshot.luaValue["memory_usage_percent"] == nil)
+        snapshot.ai.probe = nil
+        #expect(snapshot.luaValue["ai"]?["probe"] == nil, "no probe in the window: absent")
     }
 
     @Test func cleanupReceivesTheCacheAndTheNormalPlansSettings() {
