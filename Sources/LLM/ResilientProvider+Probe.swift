@@ -20,8 +20,9 @@ extension ResilientProvider {
     /// `requests`/`failures`, the window's counts) and out of the circuit breaker: the breaker
     /// decides whether *users'* requests go upstream, and a model lookup's answer says too
     /// little about chat requests (a list can work while completions fail, and back) to open or
-    /// close it. They bypass it too, so an open breaker still learns nothing from them but
-    /// `/health/ai` does. At most one probe runs at a time; another call meanwhile is `skipped`.
+    /// close it. They need no permit either, so while the breaker is open `/health/ai` still
+    /// learns whether the upstream answers. At most one probe runs at a time; another call
+    /// meanwhile is `skipped`.
     public func probeHealth(timeouts: TransportTimeouts) async -> ProbeOutcome {
         guard !descriptor.isOffline, let probing = inner as? any HealthProbing else { return .skipped }
         let claimed = record.withLock { record in
