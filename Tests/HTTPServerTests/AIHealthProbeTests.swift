@@ -12,11 +12,14 @@ import TestSupport
 /// The active AI health probe as the server runs it: one round against the loopback upstream
 /// shows in `/health/ai` and in the severity input; the offline provider never probes.
 @Suite struct AIHealthProbeTests {
-    static let quick = TransportTimeouts(connect: .seconds(2), firstByte: .milliseconds(400),
-                                         idle: .milliseconds(400), total: .milliseconds(400))
+    /// Roomy: an answer the upstream does give must arrive in time on a busy machine.
+    static let roomy = TransportTimeouts(connect: .seconds(20), firstByte: .seconds(20), idle: .seconds(20), total: .seconds(20))
+    /// For the upstream that never answers: far shorter than its 30 s stall.
+    static let short = TransportTimeouts(connect: .seconds(20), firstByte: .seconds(1), idle: .seconds(1), total: .seconds(1))
 
-    private func service(_ app: UpstreamApp, sleep: @escaping @Sendable (Duration) async throws -> Void = { _ in }) -> AIHealthProbeService {
-        AIHealthProbeService(provider: app.provider, interval: .seconds(60), timeouts: Self.quick, sleep: sleep, logger: app.logs.logger)
+    private func service(_ app: UpstreamApp, timeouts: TransportTimeouts = roomy,
+                         sleep: @escaping @Sendable (Duration) async throws -> Void = { _ in }) -> AIHealthProbeService {
+        AIHealthProbeService(provider: app.provider, interval: .seconds(60), timeouts: timeouts, sleep: sleep, logger: app.logs.logger)
     }
 
     @Test(arguments: [UpstreamApp.Wire.openAI, .gemini])
@@ -53,7 +56,7 @@ import TestSupport
     @Test func upstreamThatNeverAnswersFailsTheProbeWithinItsTimeout() async throws {
         try await withUpstreamApp(.openAI) { client, app in
             app.upstream.enqueue(.slowFirstByte(.seconds(30)))
-            #expect(await service(app).probeOnce() == .failed)
+            #expect(await service(app, timeouts: Self.short).probeOnce() == .failed)
             let ai = try await client.get("/health/ai").json
             #expect(ai["status"] as? String == "degraded")
             #expect((ai["last_error"] as? String)?.contains("timed out") == true)

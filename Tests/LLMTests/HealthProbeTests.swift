@@ -7,9 +7,10 @@ import TestSupport
 /// The active health probe (``ResilientProvider/probeHealth(timeouts:)``) against a real
 /// loopback upstream: what it asks, what it records, and what it leaves alone.
 @Suite struct HealthProbeTests {
-    /// Tight, like the service's, but short enough that a stalled upstream costs a test little.
-    static let probeTimeouts = TransportTimeouts(connect: .seconds(2), firstByte: .milliseconds(400),
-                                                 idle: .milliseconds(400), total: .milliseconds(400))
+    /// Roomy: an answer the upstream does give must arrive in time on a busy machine.
+    static let probeTimeouts = TransportTimeouts(connect: .seconds(20), firstByte: .seconds(20), idle: .seconds(20), total: .seconds(20))
+    /// For the upstream that never answers: far shorter than its 30 s stall.
+    static let stallTimeouts = TransportTimeouts(connect: .seconds(20), firstByte: .seconds(1), idle: .seconds(1), total: .seconds(1))
 
     private func make(_ kind: LLMConfiguration.ProviderKind, _ upstream: FakeUpstream, _ transport: HTTPTransport,
                       metrics: RecordingMetrics = RecordingMetrics(), timing: RetryTiming = SleepRecorder().timing,
@@ -28,7 +29,7 @@ import TestSupport
         let key = kind == .gemini ? Fixture.geminiKey : Fixture.openAIKey
         upstream.enqueue(.status(500, body: #"{"error":{"message":"boom for \#(key)"}}"#))
 
-        #expect(try await bounded { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .failed)
+        #expect(try await bounded(30) { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .failed)
         var health = provider.health()
         #expect(health.status == .degraded)
         let lastError = try #require(health.lastError)
@@ -53,7 +54,7 @@ import TestSupport
             #expect(asked.header("authorization") == "Bearer \(key)")
         }
 
-        #expect(try await bounded { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .ok)
+        #expect(try await bounded(30) { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .ok)
         health = provider.health()
         #expect(health.status == .healthy)
         #expect(health.probe?.outcome == "ok" && health.window.probe == "ok")
@@ -67,7 +68,7 @@ import TestSupport
         let transport = HTTPTransport(logger: LogCapture().logger)
         let provider = make(.openai, upstream, transport)
         upstream.enqueue(.slowFirstByte(.seconds(30)))
-        #expect(try await bounded { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .failed)
+        #expect(try await bounded(30) { await provider.probeHealth(timeouts: Self.stallTimeouts) } == .failed)
         #expect(provider.health().status == .degraded)
         #expect(provider.health().lastError?.hasPrefix("health probe: upstream timed out") == true)
         #expect(transport.liveHandleCount == 0)
@@ -83,10 +84,10 @@ import TestSupport
         }
         upstream.enqueue(.status(503), times: 3)
         for _ in 0..<3 {
-            #expect(try await bounded { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .failed)
+            #expect(try await bounded(30) { await provider.probeHealth(timeouts: Self.probeTimeouts) } == .failed)
         }
         #expect(provider.breaker.state == .closed)
-        let reply = try await bounded { try await provider.complete(Fixture.hello) }
+        let reply = try await bounded(30) { try await provider.complete(Fixture.hello) }
         #expect(!reply.isFallback, "a user's request still reaches the upstream")
         #expect(provider.health().status == .healthy, "a chat request that works clears the failed probe")
         await transport.shutdown()
@@ -97,10 +98,10 @@ import TestSupport
         let upstream = try await FakeUpstream.start()
         let transport = HTTPTransport(logger: LogCapture().logger)
         let provider = make(.openai, upstream, transport)
-        let timeouts = TransportTimeouts(connect: .seconds(2), firstByte: .seconds(20), idle: .seconds(20), total: .seconds(20))
+        let timeouts = Self.probeTimeouts
         upstream.enqueue(.slowFirstByte(.seconds(30)))
         let first = Task { await provider.probeHealth(timeouts: timeouts) }
-        try await bounded { while upstream.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) } }
+        try await bounded(30) { while upstream.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) } }
         #expect(await provider.probeHealth(timeouts: timeouts) == .skipped)
         #expect(upstream.requestCount == 1, "the second probe asked nothing")
         first.cancel()
@@ -127,9 +128,9 @@ import TestSupport
             $0.retry = RetryPolicy(maxAttempts: 1)
         }
         upstream.enqueue(.status(500))
-        for _ in 0..<3 { _ = try await bounded { try await provider.complete(Fixture.hello) } }
+        for _ in 0..<3 { _ = try await bounded(30) { try await provider.complete(Fixture.hello) } }
         upstream.enqueue(.status(500))
-        _ = try await bounded { await provider.probeHealth(timeouts: Self.probeTimeouts) }
+        _ = try await bounded(30) { await provider.probeHealth(timeouts: Self.probeTimeouts) }
         #expect(provider.health().window == AIHealth.Window(seconds: 60, requests: 3, failures: 1, probe: "failed"))
 
         clock.advance(by: .seconds(59))
