@@ -15,9 +15,15 @@
 -- requests in the window (one failure out of two is not an incident); cache-hit criteria need
 -- persistent sessions enabled and at least MIN_CACHE_LOOKUPS lookups behind the ratio (a new
 -- session's first message is not a lookup). A numeric field that is absent is skipped.
+-- AI provider: "unavailable" (open circuit breaker) is P2 as it stands. "degraded" (the last
+-- request or health probe failed) is P3 only with evidence: at least AI_MIN_REQUESTS requests to
+-- the provider in the window (ai.requests; one failed stream out of 3 is not an incident), or a
+-- failed active health probe in it (ai.probe = "failed": the upstream failed a question asked on
+-- purpose, with or without traffic).
 
 local MIN_REQUESTS = 10
 local MIN_CACHE_LOOKUPS = 20
+local AI_MIN_REQUESTS = 10 -- requests to the provider before "degraded" may page
 
 local ERROR_RATE_P1 = 0.25 -- P1 above (exclusive)
 local ERROR_RATE_P2 = 0.10 -- P2 from (inclusive) up to and including ERROR_RATE_P1
@@ -69,7 +75,8 @@ function classify(m)
   end
 
   local database = (m.database or {}).status
-  local ai = (m.ai or {}).status
+  local ai_input = m.ai or {}
+  local ai = ai_input.status
   local sessions = m.persistent_sessions or {}
   local enough_traffic = (number_or_nil(m.requests) or 0) >= MIN_REQUESTS
 
@@ -137,7 +144,13 @@ function classify(m)
   if ai == "unavailable" then
     add("P2", "AI provider unavailable (third-party integration failure)")
   elseif ai == "degraded" then
-    add("P3", "AI provider degraded")
+    local ai_requests = number_or_nil(ai_input.requests) or 0
+    if ai_requests >= AI_MIN_REQUESTS then
+      local failures = number_or_nil(ai_input.failures) or 0
+      add("P3", "AI provider degraded: " .. plain(failures) .. " of " .. plain(ai_requests) .. " requests failed")
+    elseif ai_input.probe == "failed" then
+      add("P3", "AI provider degraded: health probe failed")
+    end
   end
 
   for _, level in ipairs(LEVELS) do

@@ -21,6 +21,7 @@ extension LLMConfiguration {
             windowSize: settings.breakerWindow, minimumRequests: settings.breakerMinRequests,
             failureRateThreshold: settings.breakerFailureRate, openDuration: .seconds(settings.breakerOpenSeconds))
         fallbackText = settings.fallbackMessage
+        healthWindow = .seconds(settings.healthWindowSeconds)
         userAgent = "oracle-chat/\(OracleVersion.current) (libcurl)"
     }
 }

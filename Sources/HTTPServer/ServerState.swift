@@ -62,9 +62,11 @@ public final class ServerState: Sendable {
             cache: chat.cache, policies: policies,
             warmCandidates: { since, limit in try await store.recentlyActiveSessions(since: since, limit: limit) },
             logger: logger)
+        // Off for the offline provider and AI_HEALTH_PROBE_INTERVAL=0; `make` says so in the log.
+        let probe: [any Service] = AIHealthProbeService.make(provider: provider, settings: config.llm, logger: logger).map { [$0] } ?? []
         guard let policies else {
             incidents = nil
-            backgroundServices = [cleanup]
+            backgroundServices = [cleanup] + probe
             return
         }
         // The snapshot reads the parts, not this state: no cycle through the monitor it builds.
@@ -87,7 +89,7 @@ public final class ServerState: Sendable {
         backgroundServices = [
             PolicyWatcher(host: policies, interval: .milliseconds(config.policyRuntime.watchIntervalMs), logger: logger),
             DecisionLogFlusher(log: policies.decisionLog), monitor, notifier, cleanup,
-        ]
+        ] + probe
     }
 
     /// The severity policy's input for this moment.
@@ -106,7 +108,7 @@ public final class ServerState: Sendable {
 
     /// Work that runs beside the HTTP server, once the application has started: the policy
     /// watcher and decision-log flusher, the incident monitor and its notifier, the session
-    /// cleanup.
+    /// cleanup, the AI health probe (``AIHealthProbeService``, when on).
     public let backgroundServices: [any Service]
 
     /// Open, idle and allowed client connections (`MAX_CONNECTIONS`).

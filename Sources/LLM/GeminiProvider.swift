@@ -13,9 +13,9 @@ public struct GeminiProvider: LLMProvider {
     public static let defaultBaseURL = SettingsCatalog.defaults.raw(.geminiBaseURL)
 
     public let descriptor: ProviderDescriptor
-    private let baseURL: String
+    let baseURL: String
     private let apiKey: String
-    private let client: UpstreamClient
+    let client: UpstreamClient
 
     public init(
         apiKey: String,
@@ -69,7 +69,7 @@ public struct GeminiProvider: LLMProvider {
         }
     }
 
-    private var auth: [(name: String, value: String)] { [("x-goog-api-key", apiKey)] }
+    var auth: [(name: String, value: String)] { [("x-goog-api-key", apiKey)] }
 
     private func url(model: String, method: String) -> String {
         "\(baseURL)/v1beta/models/\(model):\(method)"

@@ -33,6 +33,8 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
     public var fallbackText: String? = ResilientProvider.defaultFallbackText
     public var userAgent = LLMConfiguration.defaultUserAgent
     public var maxResponseBytes = 8 << 20
+    /// How far back `/health/ai`'s `window` counts: `METRICS_WINDOW_SECONDS`.
+    public var healthWindow = Duration.seconds(SettingsCatalog.defaults.integer(.metricsWindowSeconds))
 
     public init(provider: ProviderKind = .offline) {
         self.provider = provider
@@ -63,7 +65,8 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
                                              userAgent: userAgent, maxResponseBytes: maxResponseBytes)
         }
         return ResilientProvider(wrapping: inner, retry: retry, breaker: breaker, fallbackText: fallbackText,
-                                 redactor: redactor, timing: timing, metricsFactory: metricsFactory, logger: logger)
+                                 redactor: redactor, timing: timing, metricsFactory: metricsFactory,
+                                 healthWindow: healthWindow, logger: logger)
     }
 
     public var description: String {

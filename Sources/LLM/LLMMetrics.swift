@@ -10,6 +10,8 @@ struct LLMMetrics: Sendable {
     }
 
     private let requests: [Outcome: Counter]
+    /// `llm_health_probes_total{outcome}`: apart from `llm_requests_total`, which counts users' requests.
+    private let probes: [ProbeOutcome: Counter]
     let duration: Metrics.Timer
     let timeToFirstToken: Metrics.Timer
     let promptTokens: Counter
@@ -26,6 +28,9 @@ struct LLMMetrics: Sendable {
             requests[outcome] = Counter(label: "llm_requests_total", dimensions: dimension + [("outcome", outcome.rawValue)], factory: factory)
         }
         self.requests = requests
+        probes = Dictionary(uniqueKeysWithValues: [ProbeOutcome.ok, .failed].map { outcome in
+            (outcome, Counter(label: "llm_health_probes_total", dimensions: dimension + [("outcome", outcome.rawValue)], factory: factory))
+        })
         duration = Metrics.Timer(label: "llm_request_duration_seconds", dimensions: dimension, factory: factory)
         timeToFirstToken = Metrics.Timer(label: "llm_time_to_first_token_seconds", dimensions: dimension, factory: factory)
         promptTokens = Counter(label: "llm_tokens_total", dimensions: dimension + [("kind", "prompt")], factory: factory)
@@ -38,6 +43,10 @@ struct LLMMetrics: Sendable {
 
     func count(_ outcome: Outcome) {
         requests[outcome]?.increment()
+    }
+
+    func count(_ probe: ProbeOutcome) {
+        probes[probe]?.increment()
     }
 
     func count(_ usage: TokenUsage) {

@@ -12,9 +12,9 @@ import OracleCore
 /// ```
 public struct OpenAICompatibleProvider: LLMProvider {
     public let descriptor: ProviderDescriptor
-    private let baseURL: String
+    let baseURL: String
     private let apiKey: String?
-    private let client: UpstreamClient
+    let client: UpstreamClient
 
     public init(
         baseURL: String,
@@ -74,7 +74,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
 
     private var url: String { "\(baseURL)/chat/completions" }
 
-    private var auth: [(name: String, value: String)] {
+    var auth: [(name: String, value: String)] {
         apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
     }
 }

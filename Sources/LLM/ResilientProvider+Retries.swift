@@ -65,9 +65,13 @@ extension ResilientProvider {
         metrics.duration.record(duration: timing.now() - startedAt)
         metrics.count(.success)
         metrics.count(completion.usage)
+        let now = timing.now()
         record.withLock { record in
             record.requests += 1
             record.consecutiveFailures = 0
+            // A chat request that works proves more than a model lookup could.
+            record.probeFailing = false
+            record.window.recordRequest(failed: false, at: now)
         }
     }
 
@@ -80,9 +84,11 @@ extension ResilientProvider {
             throw .cancelled
         }
         let fallback = mayFallBack ? fallbackText : nil
+        let now = timing.now()
         record.withLock { record in
             record.requests += 1
             record.failures += 1
+            record.window.recordRequest(failed: true, at: now)
             record.consecutiveFailures += 1
             if fallback != nil { record.fallbacks += 1 }
         }

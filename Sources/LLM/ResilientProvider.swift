@@ -37,12 +37,13 @@ public final class ResilientProvider: LLMProvider {
     let redactor: Redactor
     let metrics: LLMMetrics
     let logger: Logger
-    let record = Mutex(HealthRecord())
+    let record: Mutex<HealthRecord>
 
     /// - Parameters:
     ///   - fallbackText: the reply when the provider is unavailable; nil makes failures throw.
     ///   - redactor: secrets to strip from every error message (the raw providers strip their own key too).
     ///   - metricsFactory: nil uses the bootstrapped `MetricsSystem`.
+    ///   - healthWindow: how far back ``AIHealth/window`` counts (`METRICS_WINDOW_SECONDS`).
     public init(
         wrapping inner: any LLMProvider,
         retry: RetryPolicy = RetryPolicy(),
@@ -51,6 +52,7 @@ public final class ResilientProvider: LLMProvider {
         redactor: Redactor = Redactor(secrets: []),
         timing: RetryTiming = .live,
         metricsFactory: (any MetricsFactory)? = nil,
+        healthWindow: Duration = .seconds(SettingsCatalog.defaults.integer(.metricsWindowSeconds)),
         logger: Logger
     ) {
         let metrics = LLMMetrics(provider: inner.descriptor.name, factory: metricsFactory ?? MetricsSystem.factory)
@@ -62,6 +64,7 @@ public final class ResilientProvider: LLMProvider {
         self.fallbackText = fallbackText
         self.redactor = redactor
         self.metrics = metrics
+        record = Mutex(HealthRecord(window: AIOutcomeWindow(window: healthWindow, origin: timing.now())))
         var logger = logger
         logger[metadataKey: "llm.provider"] = "\(inner.descriptor.name)"
         self.logger = logger
@@ -92,23 +95,30 @@ public final class ResilientProvider: LLMProvider {
     /// The snapshot `/health/ai` renders.
     public func health() -> AIHealth {
         let circuit = breaker.state
-        let snapshot = record.withLock { $0 }
+        let now = timing.now()
+        let (snapshot, window) = record.withLock { ($0, $0.window.counts(at: now)) }
         let status: AIHealth.Status =
             if descriptor.isOffline { .offline }
             else if circuit == .open { .unavailable }
-            else if circuit == .halfOpen || snapshot.consecutiveFailures > 0 { .degraded }
+            else if circuit == .halfOpen || snapshot.consecutiveFailures > 0 || snapshot.probeFailing { .degraded }
             else { .healthy }
         return AIHealth(
             status: status, provider: descriptor.name, model: descriptor.model, offline: descriptor.isOffline,
             circuitState: circuit, lastError: snapshot.lastError, lastErrorAt: snapshot.lastErrorAt,
             consecutiveFailures: snapshot.consecutiveFailures, requests: snapshot.requests,
-            failures: snapshot.failures, fallbacks: snapshot.fallbacks
+            failures: snapshot.failures, fallbacks: snapshot.fallbacks, probe: snapshot.lastProbe, window: window
         )
     }
 }
 
 /// Counters behind ``AIHealth``.
 struct HealthRecord: Sendable {
+    var window: AIOutcomeWindow
+    /// The last probe failed and no request or probe has succeeded since.
+    var probeFailing = false
+    /// One probe at a time: a slow upstream must not pile them up.
+    var probeInFlight = false
+    var lastProbe: AIHealth.Probe?
     var requests = 0
     var failures = 0
     var fallbacks = 0

@@ -23,6 +23,18 @@ struct UpstreamClient: Sendable {
         )
     }
 
+    /// A bodiless GET (the health probe's model lookup).
+    func get(_ url: String, headers: [(name: String, value: String)], timeouts: TransportTimeouts, maxResponseBytes: Int) -> HTTPRequest {
+        HTTPRequest(method: "GET", url: url, headers: [("accept", "application/json")] + headers, timeouts: timeouts,
+                    maxResponseBytes: maxResponseBytes, userAgent: userAgent)
+    }
+
+    /// Succeeds on a 2xx head without reading its body (a model list can be megabytes; dropping
+    /// the reader aborts the transfer); an error status is read, within the request's byte bound, and thrown.
+    func answers(_ request: HTTPRequest) async throws(UpstreamError) {
+        _ = try await open(request)
+    }
+
     /// The whole body of a 2xx response.
     func fetch(_ request: HTTPRequest) async throws(UpstreamError) -> [UInt8] {
         var reader = try await open(request)

@@ -127,7 +127,9 @@ public struct MonitoringReport: Sendable {
             traffic: .init(requests: send.count, avgResponseMs: send.avgDurationMs, p95ResponseMs: send.p95DurationMs,
                            errorRate: operations.errorRate, errorRatePerHour: operations.errorRatePerHour,
                            tenantsAffected: operations.tenantsAffected),
-            memory: memory, cacheBytes: cacheBytes, databaseStatus: database.status, aiStatus: ai.status,
+            memory: memory, cacheBytes: cacheBytes, databaseStatus: database.status,
+            ai: .init(status: ai.status, requests: ai.health.window.requests, failures: ai.health.window.failures,
+                      probe: ai.health.window.probe),
             persistentSessions: .init(enabled: persistentSessionsEnabled, failing: persistentSessionsFailing),
             cacheHitRatio: { ratio }, cacheLookups: cacheLookups)
     }

@@ -5,8 +5,9 @@ import Policies
 /// fills it: from its operation statistics, the memory reading and the component statuses.
 ///
 /// ```swift
-/// let m = MonitoringSnapshot(traffic: traffic, memory: SystemMemory.read(), cacheBytes: cache.estimatedBytes, databaseStatus: "healthy",
-///                            aiStatus: "healthy", persistentSessions: .init(enabled: true, failing: false))
+/// let m = MonitoringSnapshot(traffic: traffic, memory: SystemMemory.read(), cacheBytes: cache.estimatedBytes,
+///                            databaseStatus: "healthy", ai: .init(status: "healthy", requests: 12, failures: 0),
+///                            persistentSessions: .init(enabled: true, failing: false))
 /// let decision = await policies.classifySeverity(m)
 /// ```
 extension MonitoringSnapshot {
@@ -37,7 +38,7 @@ extension MonitoringSnapshot {
     ///   - cacheBytes: the session cache's estimate (``SessionCache/estimatedBytes``).
     ///   - cacheHitRatio: read only while persistent sessions are enabled.
     ///   - cacheLookups: the hits and misses behind the ratio.
-    public init(traffic: Traffic, memory: SystemMemory?, cacheBytes: Int?, databaseStatus: String, aiStatus: String,
+    public init(traffic: Traffic, memory: SystemMemory?, cacheBytes: Int?, databaseStatus: String, ai: AI,
                 persistentSessions: PersistentSessions, cacheHitRatio: (@Sendable () -> Double?)? = nil, cacheLookups: Int = 0) {
         self.init(
             reachable: true, requests: traffic.requests, errorRate: traffic.errorRate,
@@ -45,7 +46,7 @@ extension MonitoringSnapshot {
             p95ResponseMs: traffic.p95ResponseMs,
             cacheHitRatio: persistentSessions.enabled ? cacheHitRatio?() : nil,
             memory: PolicyMemory(memory, cacheBytes: cacheBytes),
-            database: Component(status: databaseStatus), ai: Component(status: aiStatus),
+            database: Component(status: databaseStatus), ai: ai,
             persistentSessions: persistentSessions, tenantsAffected: traffic.tenantsAffected,
             cacheLookups: persistentSessions.enabled ? cacheLookups : 0)
     }

@@ -55,6 +55,11 @@ public struct OracleConfig: Sendable {
         public var breakerFailureRate: Double
         public var breakerOpenSeconds: Int
         public var fallbackMessage: String
+        /// `AI_HEALTH_PROBE_INTERVAL`: 0 = no active probe.
+        public var healthProbeIntervalSeconds: Int
+        /// `METRICS_WINDOW_SECONDS`: the window of the provider's own counts, so severity.lua
+        /// judges the AI side over the same time as the error rate.
+        public var healthWindowSeconds: Int
 
         /// `offline`, `gemini` or `openai` after resolving `auto`.
         public var effectiveProvider: String {
@@ -177,7 +182,9 @@ public struct OracleConfig: Sendable {
             breakerMinRequests: int(.llmBreakerMinRequests),
             breakerFailureRate: number(.llmBreakerFailureRate),
             breakerOpenSeconds: int(.llmBreakerOpenSeconds),
-            fallbackMessage: text(.llmFallbackMessage)
+            fallbackMessage: text(.llmFallbackMessage),
+            healthProbeIntervalSeconds: int(.aiHealthProbeInterval),
+            healthWindowSeconds: int(.metricsWindowSeconds)
         )
         sessions = SessionSettings(
             usePersistentSessions: bool(.usePersistentSessions),

@@ -45,6 +45,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case llmBreakerFailureRate = "LLM_BREAKER_FAILURE_RATE"
     case llmBreakerOpenSeconds = "LLM_BREAKER_OPEN_SECONDS"
     case llmFallbackMessage = "LLM_FALLBACK_MESSAGE"
+    case aiHealthProbeInterval = "AI_HEALTH_PROBE_INTERVAL"
 
     // MARK: Persistent sessions
     case usePersistentSessions = "USE_PERSISTENT_SESSIONS"

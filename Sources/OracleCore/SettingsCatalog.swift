@@ -109,6 +109,10 @@ public enum SettingsCatalog {
               default: "The AI service is temporarily unavailable. Your message was saved; please try again shortly.",
               .text(nonEmpty: true), group: .llm,
               "Reply sent (flagged \"fallback\": true) when the provider is unavailable."),
+        // On by default: without traffic nothing else notices an upstream that fails everything,
+        // and one model lookup a minute costs no tokens; 0 suits a server without such a route.
+        .init(.aiHealthProbeInterval, default: "60", .integer(min: 0, max: 3600), group: .llm,
+              "Seconds between active AI health probes: a cheap model lookup (OpenAI-compatible `GET {base}/models`, Gemini `GET models/{model}`, 5 s timeout, not a user request) whose failure makes `/health/ai` degraded; the first runs one interval after startup. 60 shows a dead upstream within a minute without traffic, at no token cost; 0 turns probes off (e.g. a server without `/models`). The offline provider never probes."),
     ]
 
     static let sessions: [SettingSpec] = [

@@ -73,10 +73,12 @@ enum PolicySamples {
 
     static let healthyMetrics = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.0, errorRatePerHour: 0.0, avgResponseMs: 120.0, p95ResponseMs: 300.0,
-        cacheHitRatio: 0.9, memory: memory(usedPercent: 40.0, cacheBytes: 2_400_000), database: .init(status: "healthy"), ai: .init(status: "healthy"),
+        cacheHitRatio: 0.9, memory: memory(usedPercent: 40.0, cacheBytes: 2_400_000), database: .init(status: "healthy"),
+        ai: .init(status: "healthy", requests: 100, failures: 0, probe: "ok"),
         persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 0, cacheLookups: 400)
     static let failingMetrics = MonitoringSnapshot(
         reachable: true, requests: 100, errorRate: 0.3, errorRatePerHour: 30.0, avgResponseMs: 1200.0, p95ResponseMs: 3000.0,
-        cacheHitRatio: 0.6, memory: memory(usedPercent: 60.0, cacheBytes: 2_400_000), database: .init(status: "healthy"), ai: .init(status: "unavailable"),
+        cacheHitRatio: 0.6, memory: memory(usedPercent: 60.0, cacheBytes: 2_400_000), database: .init(status: "healthy"),
+        ai: .init(status: "unavailable", requests: 100, failures: 30, probe: "failed"),
         persistentSessions: .init(enabled: true, failing: false), tenantsAffected: 1, cacheLookups: 400)
 }

@@ -15,6 +15,24 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
         public init(status: String) { self.status = status }
     }
 
+    /// The AI provider: its status and the evidence behind it, over the same window.
+    public struct AI: Sendable, Equatable {
+        /// `healthy`, `degraded`, `unavailable`, `offline`.
+        public var status: String
+        /// Requests to the provider in the window (each with its retries); health probes are not requests.
+        public var requests: Int
+        public var failures: Int
+        /// The latest health probe in the window: `ok`, `failed`, or nil (none, or probes off).
+        public var probe: String?
+
+        public init(status: String, requests: Int = 0, failures: Int = 0, probe: String? = nil) {
+            self.status = status
+            self.requests = requests
+            self.failures = failures
+            self.probe = probe
+        }
+    }
+
     public struct PersistentSessions: Sendable, Equatable {
         public var enabled: Bool
         public var failing: Bool
@@ -37,7 +55,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     /// Memory where the server runs, the process's and the session cache's (``PolicyMemory``).
     public var memory: PolicyMemory
     public var database: Component
-    public var ai: Component
+    public var ai: AI
     public var persistentSessions: PersistentSessions
     public var tenantsAffected: Int
     /// Session cache lookups behind `cacheHitRatio` (hits + misses since start; a new session's
@@ -46,7 +64,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
 
     public init(reachable: Bool, requests: Int, errorRate: Double, errorRatePerHour: Double, avgResponseMs: Double,
                 p95ResponseMs: Double, cacheHitRatio: Double?, memory: PolicyMemory, database: Component,
-                ai: Component, persistentSessions: PersistentSessions, tenantsAffected: Int, cacheLookups: Int = 0) {
+                ai: AI, persistentSessions: PersistentSessions, tenantsAffected: Int, cacheLookups: Int = 0) {
         self.reachable = reachable
         self.requests = requests
         self.errorRate = errorRate
@@ -66,7 +84,7 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     public static let unreachable = MonitoringSnapshot(
         reachable: false, requests: 0, errorRate: 0, errorRatePerHour: 0, avgResponseMs: 0, p95ResponseMs: 0,
         cacheHitRatio: nil, memory: .unknown, database: Component(status: "unknown"),
-        ai: Component(status: "unknown"), persistentSessions: PersistentSessions(enabled: false, failing: false),
+        ai: AI(status: "unknown"), persistentSessions: PersistentSessions(enabled: false, failing: false),
         tenantsAffected: 0)
 
     public static let fields: [PolicyInputField<Self>] = traffic + PolicyMemory.fields { $0.memory } + components
@@ -85,6 +103,14 @@ public struct MonitoringSnapshot: PolicyInput, Equatable, Encodable {
     private static let components: [PolicyInputField<Self>] = [
         .init("database.status", PolicyField.oneOf(["healthy", "degraded", "unhealthy"]), "") { $0.database.status },
         .init("ai.status", PolicyField.oneOf(["healthy", "degraded", "unavailable", "offline"]), "LLM provider") { $0.ai.status },
+        .init("ai.requests", "int", "requests to the LLM provider in the window (each with its retries; health probes are not requests)") {
+            $0.ai.requests
+        },
+        .init("ai.failures", "int", "of those, the ones that failed (fallback replies included)") { $0.ai.failures },
+        .init("ai.probe", PolicyField.oneOf(["ok", "failed"]) + ", optional",
+              "the latest active health probe in the window (`AI_HEALTH_PROBE_INTERVAL`); absent when none ran in it or probes are off") {
+            $0.ai.probe
+        },
         .init("persistent_sessions.enabled", "bool", "feature currently on") { $0.persistentSessions.enabled },
         .init("persistent_sessions.failing", "bool", "the session layer is failing") { $0.persistentSessions.failing },
         .init("tenants_affected", "int", "informational") { $0.tenantsAffected },

@@ -124,7 +124,8 @@ import TestSupport
         #expect(health.lastError == "upstream answered HTTP 404: fake upstream error 404")
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(health)) as? [String: Any]
         #expect(Set(json?.keys.map { $0 } ?? []) == ["status", "provider", "model", "offline", "circuit_state", "last_error",
-                                                      "last_error_at", "consecutive_failures", "requests", "failures", "fallbacks"])
+                                                      "last_error_at", "consecutive_failures", "requests", "failures", "fallbacks",
+                                                      "probe", "window"])
         #expect(json?["circuit_state"] as? String == "closed")
         let stamp = try #require(json?["last_error_at"] as? String)
         #expect(try Date(stamp, strategy: .iso8601) <= Date())

@@ -31,13 +31,15 @@ import Testing
             "reachable": true, "requests": 100, "error_rate": 0.3, "error_rate_per_hour": 30.0,
             "avg_response_ms": 1200.0, "p95_response_ms": 3000.0, "cache_hit_ratio": 0.6,
             "memory": ["used_percent": 60.0, "process_rss_bytes": 188_743_680, "cache_bytes": 2_400_000],
-            "database": ["status": "healthy"], "ai": ["status": "unavailable"],
+            "database": ["status": "healthy"], "ai": ["status": "unavailable", "requests": 100, "failures": 30, "probe": "failed"],
             "persistent_sessions": ["enabled": true, "failing": false], "tenants_affected": 1, "cache_lookups": 400,
         ])
         snapshot.cacheHitRatio = nil
         snapshot.memory = .unknown
         #expect(snapshot.luaValue["cache_hit_ratio"] == nil, "absent, so the policy skips the criterion")
         #expect(snapshot.luaValue["memory"] == nil)
+        snapshot.ai.probe = nil
+        #expect(snapshot.luaValue["ai"]?["probe"] == nil, "no probe in the window: absent")
     }
 
     @Test func cleanupReceivesTheCacheAndTheNormalPlansSettings() {

@@ -32,6 +32,7 @@ extension StateBox {
             if case .status(let code, _, _)? = fault { return Self.json(code, "{}") }
             return Self.json(202, #"{"status":"success","message":"Event processed"}"#)
         }
+        if request.method == .get { return try await modelLookup(path: request.uri.path, fault: fault) }
         let wire: Wire
         let streaming: Bool
         if request.uri.path.hasSuffix(":generateContent") {
@@ -96,6 +97,25 @@ extension StateBox {
         default:
             return Self.sse(events)
         }
+    }
+
+    /// A model lookup, or the status, delay or stall a fault asks for (other faults answer normally).
+    private func modelLookup(path: String, fault: FakeUpstreamFault?) async throws -> Response {
+        switch fault {
+        case .status(let code, let errorBody, _)?:
+            return Self.json(code, errorBody.isEmpty ? #"{"error":{"code":\#(code),"message":"fake upstream error \#(code)"}}"# : errorBody)
+        case .slowFirstByte(let delay)?, .stall(_, let delay)?:
+            try await pause(for: delay)
+        default:
+            break
+        }
+        if path.hasSuffix("/v1/models") {
+            return Self.json(200, #"{"object":"list","data":[{"id":"fake-gpt","object":"model","owned_by":"fake"}]}"#)
+        }
+        if path.contains("/v1beta/models/") {
+            return Self.json(200, #"{"name":"models/\#(path.split(separator: "/").last ?? "")","displayName":"Fake Gemini"}"#)
+        }
+        return Self.json(404, #"{"error":{"code":404,"message":"no such route"}}"#)
     }
 
     /// Sleeps up to `duration`, but throws as soon as the server is stopping.

@@ -6,7 +6,8 @@ import Synchronization
 
 /// A real HTTP server on 127.0.0.1 (random free port) that speaks Gemini
 /// (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`) and OpenAI
-/// (`/v1/chat/completions`, JSON and SSE), for tests of the LLM client and the HTTP layer.
+/// (`/v1/chat/completions`, JSON and SSE), and answers their model lookups (`GET /v1/models`,
+/// `GET /v1beta/models/{model}`, the health probe's), for tests of the LLM client and the HTTP layer.
 ///
 /// It answers deterministically — `replyText`, or `Echo: <last user message>` — with the
 /// configured `usage`, records every request (headers included), and plays enqueued faults,
@@ -57,6 +58,8 @@ public final class FakeUpstream: Sendable {
         let box = StateBox(State(recordsRequests: recordsRequests, replyText: replyText, usage: usage))
         let router = Router()
         router.post("**") { request, _ in try await box.respond(to: request) }
+        // The health probe's model lookups: `GET /v1/models`, `GET /v1beta/models/{model}`.
+        router.get("**") { request, _ in try await box.respond(to: request) }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "FakeUpstream")
         logger.logLevel = .critical

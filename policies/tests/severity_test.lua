@@ -137,7 +137,12 @@ test_components = cases {
     severity = "P2",
     reasons = { "AI provider unavailable (third-party integration failure)" },
   },
-  { name = "AI degraded is P3", patch = { ai = { status = "degraded" } }, severity = "P3", reasons = { "AI provider degraded" } },
+  {
+    name = "AI unavailable needs no minimum",
+    patch = { ai = { status = "unavailable", requests = 0, failures = 0 } },
+    severity = "P2",
+    reasons = { "AI provider unavailable (third-party integration failure)" },
+  },
   {
     name = "persistent sessions failing is P1",
     patch = { persistent_sessions = { enabled = true, failing = true } },
@@ -149,10 +154,41 @@ test_components = cases {
   run = run_case,
 }
 
+-- "AI provider degraded" (P3) needs AI_MIN_REQUESTS = 10 requests in the window or a failed probe
+test_ai_degraded_evidence = cases {
+  {
+    name = "9 requests below the minimum: not an incident",
+    patch = { ai = { status = "degraded", requests = 9, failures = 9, probe = "ok" } },
+  },
+  {
+    name = "10 requests at the minimum: P3 with the counts",
+    patch = { ai = { status = "degraded", requests = 10, failures = 1 } },
+    severity = "P3",
+    reasons = { "AI provider degraded: 1 of 10 requests failed" },
+  },
+  {
+    name = "the outside probe's case: one failed stream of 3 requests",
+    patch = { ai = { status = "degraded", requests = 3, failures = 1 } },
+  },
+  {
+    name = "a failed probe is enough without traffic",
+    patch = { ai = { status = "degraded", requests = 0, failures = 0, probe = "failed" } },
+    severity = "P3",
+    reasons = { "AI provider degraded: health probe failed" },
+  },
+  { name = "counts absent (hand-written input): not enough evidence", patch = { ai = { status = "degraded" } } },
+  run = run_case,
+}
+
 test_worst_level_wins_with_all_its_reasons = cases {
   {
     name = "P1 lists every P1 criterion, not the P3 ones",
-    patch = { error_rate = 0.31, memory = mem(96), avg_response_ms = 2500, ai = { status = "degraded" } },
+    patch = {
+      error_rate = 0.31,
+      memory = mem(96),
+      avg_response_ms = 2500,
+      ai = { status = "degraded", requests = 40, failures = 12 },
+    },
     severity = "P1",
     reasons = { "error rate 31.0% > 25%", "memory 96.0% > 95%" },
   },
