@@ -245,9 +245,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             reject(ProtocolRejection.headTimeout, reason: nil)
         case .bodyTimedOut:
             counters.timedOut(phase: "body")
-            // The handler reading the body fails with this and answers 408 (Connection: close);
-            // a handler that does not answer is cut off after a grace period.
-            phases?.failBody(RequestBodyTimeout())
+            // Answered with 408 at once when nothing else is being answered; the handler's body
+            // read fails either way. Otherwise a handler that does not answer is cut off after a
+            // grace period.
+            phases?.timeOutBody(onlyRequest: clock.unanswered == 1)
             closing = true
             guard let context else { return }
             context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.answerGrace) { [self] in
@@ -340,6 +341,11 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     private var pendingRejection: APIError?
     /// Set once this handler answered and closes: later input is dropped.
     private var finished = false
+    /// A response head for the current request has gone out and its end has not.
+    private var responseInProgress = false
+    /// This handler wrote the connection's last answer itself (a body timeout): whatever the
+    /// route's handler writes afterwards is dropped.
+    private var answeredForTheHandler = false
 
     private let maxBodyBytes: Int
 
@@ -417,8 +423,13 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if answeredForTheHandler {
+            promise?.succeed(())
+            return
+        }
         switch unwrapOutboundIn(data) {
         case .head(var head):
+            responseInProgress = true
             // An overflow connection answers its one liveness probe and closes.
             if closeAfterResponse || overflow || connection.draining
                 || Self.says(head.headerFields[.connection], "close") {
@@ -431,6 +442,7 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
         case .body:
             context.write(data, promise: promise)
         case .end:
+            responseInProgress = false
             let idle = connection.responseEnded()
             let closeNow = idle || closeAfterResponse
             closeAfterResponse = false
@@ -453,6 +465,20 @@ final class RequestPhaseObserver: ChannelDuplexHandler, RemovableChannelHandler 
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// The body did not arrive in time. When this is the one request being answered and no
+    /// response has started, the 408 goes out from here at once: the route's handler may not be
+    /// reading the body yet (on a loaded machine it may not even have taken the head), and an
+    /// error it never sees would leave the client with a silent close. The body read fails
+    /// either way, so the handler stops.
+    func timeOutBody(onlyRequest: Bool) {
+        if onlyRequest, !responseInProgress, !finished, let context {
+            finished = true
+            writeRejection(ProtocolRejection.bodyTimeout, context: context)
+            answeredForTheHandler = true
+        }
+        failBody(RequestBodyTimeout())
     }
 
     /// Fails the request stream the route is reading, so its body read throws `error`.
