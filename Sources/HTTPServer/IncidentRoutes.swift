@@ -101,7 +101,7 @@ struct IncidentRoutes {
             throw APIError.invalidField("severity", "must be P0, P1, P2 or P3")
         }
         let title = try body.string("title", maxLength: 200)
-        let description = body.fields["description"].map { $0 == .null } == false ? try body.string("description", maxLength: 2000) : nil
+        let description = body.fields["description"] == nil ? nil : try body.string("description", maxLength: 2000)
         let declared = try await monitor.declare(severity: severity, title: title, description: description, by: context.actor)
         return try JSONResponse.make(IncidentBody(declared, timeline: try await state.store.incidentEvents(declared.id),
                                                   notifications: try await state.store.notifications(incidentID: declared.id)),

@@ -78,7 +78,7 @@ struct SilenceRoutes {
         var reason: String?
         if kind == .silence {
             severities = try body.optionalStrings("severities", allowed: ["P0", "P1", "P2", "P3"]) ?? []
-            if body.fields["reason_contains"] != nil && body.fields["reason_contains"] != .null {
+            if body.fields["reason_contains"] != nil {
                 reason = try body.string("reason_contains", maxLength: 200)
             }
             guard !severities.isEmpty || reason != nil else {
@@ -114,9 +114,12 @@ struct SilenceRoutes {
 }
 
 extension JSONBody {
+    // The optional fields below may be left out, not sent as null: the document says so, and
+    // "exactly one of ends_at and duration_seconds" stays a question of which keys are present.
+
     /// An optional ISO 8601 instant (`2027-01-15T08:00:00Z`).
     func optionalDate(_ name: String) throws -> Date? {
-        guard let value = fields[name], value != .null else { return nil }
+        guard let value = fields[name] else { return nil }
         guard case .string(let text) = value, let date = try? Date(text, strategy: .iso8601) else {
             throw APIError.invalidField(name, "must be an ISO 8601 date-time such as 2027-01-15T08:00:00Z")
         }
@@ -124,7 +127,7 @@ extension JSONBody {
     }
 
     func optionalInt(_ name: String, range: ClosedRange<Int>) throws -> Int? {
-        guard let value = fields[name], value != .null else { return nil }
+        guard let value = fields[name] else { return nil }
         guard case .number(let number) = value, let int = Int(exactly: number), range.contains(int) else {
             throw APIError.invalidField(name, "must be an integer \(range.lowerBound)–\(range.upperBound)")
         }
@@ -132,8 +135,8 @@ extension JSONBody {
     }
 
     func optionalStrings(_ name: String, allowed: Set<String>) throws -> [String]? {
-        guard let value = fields[name], value != .null else { return nil }
-        guard case .array(let items) = value, items.count <= allowed.count else {
+        guard let value = fields[name] else { return nil }
+        guard case .array(let items) = value, !items.isEmpty, items.count <= allowed.count else {
             throw APIError.invalidField(name, "must be a list of \(allowed.sorted().joined(separator: ", "))")
         }
         return try items.map { item in

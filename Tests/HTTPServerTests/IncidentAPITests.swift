@@ -48,6 +48,7 @@ import Testing
         (#"{"severity":"P1"}"#, "title"),
         (#"{"severity":"P1","title":"   "}"#, "title"),
         (#"{"severity":"P1","title":"x","description":7}"#, "description"),
+        (#"{"severity":"P1","title":"x","description":null}"#, "description"),
     ])
     func aBadDeclarationNamesTheField(json: String, field: String) async throws {
         try await withIncidentApp { client, f in
@@ -75,6 +76,8 @@ import Testing
                 (#"{"severities":["P3"],"duration_seconds":3600,"ends_at":"2099-01-01T00:00:00Z","comment":"both"}"#, "exactly one"),
                 (#"{"severities":["P7"],"duration_seconds":3600,"comment":"bad"}"#, "severities"),
                 (#"{"severities":["P3"],"duration_seconds":99999999,"comment":"too long"}"#, "duration_seconds"),
+                (#"{"severities":["P3"],"duration_seconds":3600,"ends_at":null,"comment":"null is not absent"}"#, "ends_at"),
+                (#"{"severities":[],"duration_seconds":3600,"comment":"empty"}"#, "severities"),
             ] {
                 let refused = try await client.post("/api/v1/silences", json, headers: Self.admin)
                 #expect(refused.status == .badRequest, "\(json)")
