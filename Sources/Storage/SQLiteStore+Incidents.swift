@@ -247,7 +247,7 @@ extension SQLiteStore {
     // MARK: Outbox
 
     /// Queues one page; `silencedBy` stores it as held (never sent). A page for the same incident,
-    /// destination, template and instant is queued once (a repeated tick cannot double it).
+    /// destination, template, instant and roles is queued once (a repeated tick cannot double it).
     public func enqueueNotification(_ page: QueuedPage, at: Date) async throws {
         try await writer.write { db in
             try db.execute(sql: """

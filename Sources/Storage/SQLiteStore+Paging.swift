@@ -92,14 +92,15 @@ extension SQLiteStore {
             }
             // One row per destination of the contacts file (not per role): `kind` says how it is
             // reached; `severity` is PagerDuty's. The unique index makes a repeated queueing of the
-            // same event a no-op.
+            // same event a no-op. It includes `target` because rows written before held one row per
+            // role for the same channel and instant, which must not fail the migration.
             try db.alter(table: "notification_outbox") { t in
                 t.add(column: "kind", .text).notNull().defaults(to: "webhook")
                 t.add(column: "severity", .text).notNull().defaults(to: "")
             }
             try db.execute(sql: "UPDATE notification_outbox SET kind = channel WHERE channel IN ('log', 'webhook')")
             try db.create(index: "outbox_one_page_per_event", on: "notification_outbox",
-                          columns: ["incident_id", "channel", "template", "created_at"], unique: true, ifNotExists: true)
+                          columns: ["incident_id", "channel", "template", "created_at", "target"], unique: true, ifNotExists: true)
             try db.create(table: "silences") { t in
                 t.primaryKey("id", .text)
                 t.column("kind", .text).notNull()
