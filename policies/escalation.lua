@@ -20,7 +20,8 @@
 --   Performance Degradation       -> halve the rollout percentage (avg > 3000 ms)
 --   Memory Issues                 -> adjust session limits (> 90%; > 95% crisis + cleanup)
 --   Database Problems             -> full rollback + advice to restore (a person's step)
--- They run at most once per incident; actions_taken lists the types already executed. The one
+-- Declared incidents (source "manual") get pages, never these actions. They run at most once
+-- per incident; actions_taken lists the types already executed. The one
 -- exception is the memory crisis, which may tighten session limits a second time (see
 -- plan_actions). This file alone keeps that rule: the host carries out every action returned.
 -- Sticky resolution: cooldown_seconds on "resolved" keeps the same condition (or a milder one)
@@ -97,6 +98,11 @@ local function plan_actions(i)
   for _, kind in ipairs(i.actions_taken or {}) do
     taken[kind] = true
   end
+  -- what had run before this call (add() marks `taken` as it adds)
+  local ran = {}
+  for _, kind in ipairs(i.actions_taken or {}) do
+    ran[kind] = true
+  end
   local actions = {}
   local function add(action)
     if not taken[action.type] then
@@ -115,25 +121,30 @@ local function plan_actions(i)
   local failing = (m.persistent_sessions or {}).failing == true
   local database = (m.database or {}).status
 
-  -- the seed's emergency safe configuration (000 critical_response): sessions off, rollout 0
-  local function full_rollback()
+  -- the seed's emergency safe configuration (000 critical_response): sessions off, rollout 0.
+  -- `done` names the action that marks this rollback as carried out; until then rollout 0 is
+  -- set even if an earlier row already halved the rollout (same action type).
+  local rolled_back = false
+  local function full_rollback(done)
     if sessions_on then
       add({ type = "disable_persistent_sessions" })
     end
-    if rollout > 0 then
-      add({ type = "set_rollout_percentage", value = 0 })
+    if rollout > 0 and not ran[done] and not rolled_back then
+      rolled_back = true
+      taken.set_rollout_percentage = true
+      actions[#actions + 1] = { type = "set_rollout_percentage", value = 0 }
     end
   end
 
   -- 001 matrix "Critical System Failure": full version rollback
   if severity == "P0" then
-    full_rollback()
+    full_rollback("reload_last_good_policies")
     add({ type = "reload_last_good_policies" })
   end
 
   -- 001 matrix "Database Problems": full rollback + DB restore (restoring needs a person)
   if database == "unhealthy" or database == "degraded" then
-    full_rollback()
+    full_rollback("advise")
     add({ type = "advise", text = DATABASE_ADVICE })
   end
 
@@ -190,7 +201,12 @@ function escalate(i)
     return { level = level, notify = {}, actions = {} }
   end
 
-  local actions = plan_actions(i)
+  -- A declared incident is a person's: the metric-driven rows stay with the monitor's own
+  -- incident (one set of actions for one condition, not one per open declaration).
+  local actions = {}
+  if i.source ~= "manual" then
+    actions = plan_actions(i)
+  end
 
   -- opened, or severity got worse: declare to the new severity's audience at level 1
   if event ~= "tick" then

@@ -14,6 +14,8 @@ struct SilenceRoutes {
     /// Silences and windows not yet over, together: a bound on what every page checks.
     static let maxPending = 100
     static let maxDurationSeconds = 30 * 86_400
+    /// How far ahead a window may be scheduled.
+    static let maxLeadSeconds = 366 * 86_400
 
     func register(on group: RouterGroup<OracleRequestContext>) {
         group.get { request, _ in try await list(request) }
@@ -62,6 +64,9 @@ struct SilenceRoutes {
         let now = Date()
         let comment = try body.string("comment", maxLength: 500)
         let startsAt = try body.optionalDate("starts_at") ?? now
+        guard startsAt.timeIntervalSince(now) <= Double(Self.maxLeadSeconds) else {
+            throw APIError.invalidField("starts_at", "must be at most a year ahead")
+        }
         let endsAt: Date
         switch (try body.optionalDate("ends_at"), try body.optionalInt("duration_seconds", range: 60...Self.maxDurationSeconds)) {
         case (let end?, nil): endsAt = end
@@ -85,15 +90,15 @@ struct SilenceRoutes {
                 throw APIError.invalidField("severities", "or reason_contains is required: a silence of everything is a maintenance window")
             }
         }
-        guard try await state.store.pendingSilenceCount(now: now) < Self.maxPending else {
+        let prefix = kind == .silence ? "SIL" : "MW"
+        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let silence = StoredSilence(
+            id: "\(prefix)-\(id)", kind: kind, severities: severities,
+            reasonContains: reason, startsAt: startsAt, endsAt: endsAt, author: context.actor, comment: comment, createdAt: now)
+        guard try await state.store.insertSilence(silence, maxPending: Self.maxPending, now: now) else {
             throw APIError(.conflict, code: "too_many_silences",
                            message: "at most \(Self.maxPending) silences and maintenance windows may be active or scheduled; remove one first")
         }
-        let prefix = kind == .silence ? "SIL" : "MW"
-        let silence = StoredSilence(
-            id: "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())", kind: kind, severities: severities,
-            reasonContains: reason, startsAt: startsAt, endsAt: endsAt, author: context.actor, comment: comment, createdAt: now)
-        try await state.store.saveSilence(silence)
         return try JSONResponse.make(SilenceBody(silence, now: now), status: .created)
     }
 
@@ -105,7 +110,9 @@ struct SilenceRoutes {
         }
         let now = Date()
         if silence.endsAt > now {
-            silence.endsAt = max(now, silence.startsAt)
+            // A scheduled window that never started ends too, and stops counting against the bound.
+            silence.startsAt = min(silence.startsAt, now)
+            silence.endsAt = now
             silence.removedBy = context.actor
             try await state.store.saveSilence(silence)
         }

@@ -61,12 +61,19 @@ public struct ContactBook: Sendable, Equatable {
         var order: [String] = []
         var reached: [String: [String]] = [:]
         for role in roles {
-            for name in routes[role] ?? routes[Self.anyRole] ?? [] where destinations[name] != nil {
+            for name in configuredRoute(of: role) {
                 if reached[name] == nil { order.append(name) }
                 if reached[name]?.contains(role) != true { reached[name, default: []].append(role) }
             }
         }
         return order.map { (destinations[$0]!, reached[$0]!) }
+    }
+
+    /// The role's configured channels; a role not listed, or whose channels are all
+    /// unconfigured, takes the `"*"` entry's.
+    func configuredRoute(of role: String) -> [String] {
+        let own = (routes[role] ?? []).filter { destinations[$0] != nil }
+        return own.isEmpty ? (routes[Self.anyRole] ?? []).filter { destinations[$0] != nil } : own
     }
 
     public func destination(named name: String) -> Destination? { destinations[name] }
@@ -111,7 +118,10 @@ public struct ContactBook: Sendable, Equatable {
         do {
             node = try Yams.load(yaml: text)
         } catch {
-            throw ContactBookError(path, "is not valid YAML: \(String(describing: error).prefix(300))")
+            // Only the first line (position and problem): the YAML library adds the offending
+            // line of the file, which may hold a webhook URL or routing key.
+            let problem = String(describing: error).split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "unreadable"
+            throw ContactBookError(path, "is not valid YAML: \(problem.prefix(300))")
         }
         guard let root = node as? [String: Any] else { throw ContactBookError(path, "must be a mapping with `channels` and `roles`") }
         try onlyKeys(root, ["channels", "roles"], at: "", path)
@@ -150,7 +160,13 @@ public struct ContactBook: Sendable, Equatable {
             }
             routes[role] = names
         }
-        return ContactBook(destinations: destinations, routes: routes, warnings: warnings)
+        var book = ContactBook(destinations: destinations, routes: routes, warnings: warnings)
+        for role in routes.keys.sorted() where book.configuredRoute(of: role).isEmpty {
+            book.warnings.append(role == anyRole
+                ? "contacts role \"*\" reaches no configured channel: roles not listed are paged nowhere"
+                : "contacts role \(role) reaches no configured channel: its pages go nowhere")
+        }
+        return book
     }
 
     enum Resolution {

@@ -43,18 +43,29 @@ extension IncidentMonitor {
                 logger.error("incident action failed", metadata: ["incident.id": "\(incident.id)", "action": "\(action.type)", "error": "\(error)"])
             }
         }
-        if !decision.notify.isEmpty {
+        var notify = decision.notify
+        if notify.isEmpty, event == .tick, try await declarationWasHeld(incident, at: at) {
+            // Every page so far was held by a silence or window that no longer applies: the
+            // declaration goes out now, to the audience escalation.lua declares this severity to.
+            let declaration = await policies.escalate(input.with(event: .opened)).value
+            notify = declaration.notify.filter { $0.template == "declaration" }
+            if !notify.isEmpty { try await record(incident, "silence_over", "no silence holds it any more: declaring now", nil, at) }
+        }
+        if !notify.isEmpty {
             let events = (try? await store.incidentEvents(incident.id)) ?? []
             var lines: [String] = []
+            var sent = false
             for template in EscalationDecision.templates {
-                let roles = decision.notify.filter { $0.template == template }.map(\.role)
+                let roles = notify.filter { $0.template == template }.map(\.role)
                 guard !roles.isEmpty else { continue }
                 let text = IncidentTemplates.render(template, incident: incident, events: events, metrics: metrics, at: at)
                 let outcome = try await pager.page(incident, template: template, roles: roles, text: text, at: at,
                                                    onlyWherePaged: template == "resolution")
                 if !outcome.isEmpty { lines.append(IncidentPager.describe(template, outcome)) }
+                sent = sent || !outcome.queued.isEmpty
             }
-            incident.lastNotifiedAt = at
+            // Held pages are no notification: the cadence of updates counts from a page sent.
+            if sent { incident.lastNotifiedAt = at }
             if !lines.isEmpty { try await record(incident, "notified", lines.joined(separator: "; "), nil, at) }
         }
         // The status may have changed while the policy ran (an operator's ack): keep theirs.
@@ -69,5 +80,23 @@ extension IncidentMonitor {
         }
         try await store.saveIncident(incident)
         return decision
+    }
+}
+
+extension IncidentMonitor {
+    /// True when pages of this open incident were held and none went out, and nothing holds it now.
+    func declarationWasHeld(_ incident: StoredIncident, at: Date) async throws -> Bool {
+        guard incident.isOpen, try await store.pagedDestinations(incidentID: incident.id).isEmpty else { return false }
+        let rows = try await store.notifications(incidentID: incident.id)
+        guard rows.contains(where: { $0.status == "silenced" }) else { return false }
+        return try await pager.silence(for: incident, at: at) == nil
+    }
+}
+
+extension EscalationInput {
+    func with(event: Event) -> EscalationInput {
+        var copy = self
+        copy.event = event
+        return copy
     }
 }

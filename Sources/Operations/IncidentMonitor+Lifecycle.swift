@@ -20,6 +20,10 @@ extension IncidentMonitor {
     /// Declares an incident by hand (admin API): paged like an opened one, escalated on ticks,
     /// resolved only by a person.
     public func declare(severity: String, title: String, description: String?, by who: String) async throws -> StoredIncident {
+        try await exclusively { try await declareAlone(severity: severity, title: title, description: description, by: who) }
+    }
+
+    func declareAlone(severity: String, title: String, description: String?, by who: String) async throws -> StoredIncident {
         let at = now()
         let metrics = await snapshot()
         var incident = StoredIncident(id: try await freeID(at), severity: severity, reasons: [title], openedAt: at,
@@ -48,6 +52,10 @@ extension IncidentMonitor {
 
     /// Acknowledges an open incident (admin API).
     public func acknowledge(_ id: String, by who: String) async throws -> StoredIncident? {
+        try await exclusively { try await acknowledgeAlone(id, by: who) }
+    }
+
+    func acknowledgeAlone(_ id: String, by who: String) async throws -> StoredIncident? {
         guard var incident = try await store.incident(id: id) else { return nil }
         guard incident.isOpen else { return incident }
         let at = now()
@@ -64,6 +72,10 @@ extension IncidentMonitor {
 
     /// Resolves an incident by hand (admin API), with a note for the report.
     public func resolveManually(_ id: String, note: String, by who: String) async throws -> StoredIncident? {
+        try await exclusively { try await resolveManuallyAlone(id, note: note, by: who) }
+    }
+
+    func resolveManuallyAlone(_ id: String, note: String, by who: String) async throws -> StoredIncident? {
         guard let incident = try await store.incident(id: id) else { return nil }
         guard incident.isOpen else { return incident }
         let metrics = await snapshot()
@@ -73,6 +85,10 @@ extension IncidentMonitor {
 
     /// Adds a note to the timeline (admin API).
     public func addNote(_ id: String, note: String, by who: String) async throws -> Bool {
+        try await exclusively { try await addNoteAlone(id, note: note, by: who) }
+    }
+
+    func addNoteAlone(_ id: String, note: String, by who: String) async throws -> Bool {
         guard let incident = try await store.incident(id: id) else { return false }
         try await record(incident, "note", "\(who): \(note)", nil, now())
         return true

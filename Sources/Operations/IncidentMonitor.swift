@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OracleCore
 import Policies
 import ServiceLifecycle
 import Storage
@@ -14,8 +15,10 @@ import Storage
 /// recovery or by hand) is sticky for the cooldown escalation.lua returns: the same condition,
 /// or a milder one, opens nothing until it ends; a worse one reopens the incident. Incidents
 /// declared by hand (`declare`) get escalation ticks too but only a person resolves them.
-/// Ticks run one after the other, never overlapping. All state lives in SQLite, so a restart
-/// resumes open incidents.
+/// Ticks and the admin API's changes (declare, ack, resolve, note) take turns on one lock: each
+/// reads an incident, asks the policy and writes it back, and two of them interleaved would undo
+/// each other (a resolution's cooldown lost to a tick's stale write, two resolutions paged, an
+/// ack forgotten). All state lives in SQLite, so a restart resumes open incidents.
 public final class IncidentMonitor: Service, Sendable {
     public struct Configuration: Sendable {
         public var interval: Duration
@@ -37,6 +40,13 @@ public final class IncidentMonitor: Service, Sendable {
     let logger: Logger
     let metrics = IncidentMetrics()
     let pager: IncidentPager
+    /// One key: every change to incidents runs alone (FIFO, so an operator's ack waits at most one tick).
+    let changes = KeyedAsyncLock<Int>()
+
+    /// Runs `body` with the incidents to itself.
+    func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await changes.withLock(0, body)
+    }
 
     public init(configuration: Configuration, store: SQLiteStore, policies: PolicyHost,
                 actions: any IncidentActionPerformer, contacts: ContactBook = .fallback(webhookURLs: []), logger: Logger,
@@ -68,6 +78,10 @@ public final class IncidentMonitor: Service, Sendable {
 
     /// One pass of the loop. Public so tests drive it with an injected clock.
     public func tick() async throws {
+        try await exclusively { try await tickAlone() }
+    }
+
+    func tickAlone() async throws {
         let at = now()
         let metrics = await snapshot()
         let decision = await policies.classifySeverity(metrics)
@@ -119,10 +133,14 @@ public final class IncidentMonitor: Service, Sendable {
         }
     }
 
-    /// A condition with no open incident: inside a resolved incident's cooldown the same or a
-    /// milder severity is held (recorded once on that incident, no page); a worse one reopens it.
+    /// A condition with no open incident: inside a resolved incident's cooldown the same
+    /// condition (every reason one the resolved incident had) at the same or a milder severity is
+    /// held (recorded once on that incident; no page, no action); a worse one reopens it; a
+    /// different condition is a new incident.
     func openOrHold(severity: String, reasons: [String], metrics: MonitoringSnapshot, at: Date) async throws {
-        guard var quiet = try await store.quietIncident(at: at) else {
+        guard var quiet = try await store.quietIncident(at: at),
+              Set(reasons.map(Self.condition)).isSubset(of: Set(quiet.reasons.map(Self.condition))) || Self.rank(severity) < Self.rank(quiet.severity)
+        else {
             try await open(severity: severity, reasons: reasons, metrics: metrics, at: at)
             return
         }
@@ -143,11 +161,20 @@ public final class IncidentMonitor: Service, Sendable {
         quiet.clearSince = nil
         quiet.acknowledgedAt = nil
         quiet.acknowledgedBy = nil
+        // The operator may have undone the actions when resolving: the matrix may act again.
+        quiet.actionsTaken = []
         try await store.saveIncident(quiet)
         try await record(quiet, "reopened", "reopened within its cooldown: \(from) → \(severity): \(reasons.joined(separator: "; "))", metrics, at)
         logger.warning("incident reopened", metadata: ["incident.id": "\(quiet.id)", "incident.severity": "\(severity)"])
         try await escalate(quiet, event: .changed, metrics: metrics, at: at)
         await refreshGauge()
+    }
+
+    /// What a reason is about, without its figures: "error rate 18.0% >= 10%" → "error rate",
+    /// "AI provider degraded: 1 of 10 requests failed" → "AI provider degraded".
+    static func condition(_ reason: String) -> String {
+        let words = reason.prefix { !$0.isNumber }
+        return words.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ":")))
     }
 
     static func rank(_ severity: String) -> Int {

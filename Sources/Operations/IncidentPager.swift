@@ -7,7 +7,8 @@ import Storage
 /// `silenced`, never sent).
 ///
 /// Acknowledgements and resolutions go only where a page went: a destination that never heard
-/// of an incident does not get its resolution.
+/// of an incident does not get its resolution, and one that did always gets it, silence or not
+/// (a PagerDuty alert left triggered would keep paging people).
 struct IncidentPager: Sendable {
     let store: SQLiteStore
     let contacts: ContactBook
@@ -17,8 +18,10 @@ struct IncidentPager: Sendable {
         var queued: [String] = []
         var silencedBy: String?
         var held: [String] = []
+        /// Roles the contacts file reaches nowhere.
+        var unreached: [String] = []
 
-        var isEmpty: Bool { queued.isEmpty && held.isEmpty }
+        var isEmpty: Bool { queued.isEmpty && held.isEmpty && unreached.isEmpty }
     }
 
     /// Queues `template` for `roles`. With `onlyWherePaged`, destinations that never got a page
@@ -26,13 +29,16 @@ struct IncidentPager: Sendable {
     func page(_ incident: StoredIncident, template: String, roles: [String], text: String, at: Date,
               onlyWherePaged: Bool = false) async throws -> Outcome {
         var targets = contacts.destinations(for: roles)
+        let reached = Set(targets.flatMap(\.roles))
+        var outcome = Outcome(unreached: onlyWherePaged ? [] : roles.filter { !reached.contains($0) })
         if onlyWherePaged {
             let paged = Set(try await store.pagedDestinations(incidentID: incident.id))
             targets = targets.filter { paged.contains($0.destination.name) }
         }
-        guard !targets.isEmpty else { return Outcome() }
-        let silence = try await silence(for: incident, at: at)
-        var outcome = Outcome(silencedBy: silence?.id)
+        guard !targets.isEmpty else { return outcome }
+        // Silences hold what would start a conversation, never the end of one already started.
+        let silence = onlyWherePaged ? nil : try await silence(for: incident, at: at)
+        outcome.silencedBy = silence?.id
         for (destination, reached) in targets {
             try await store.enqueueNotification(QueuedPage(
                 incidentID: incident.id, channel: destination.name, kind: destination.kindName,
@@ -63,6 +69,9 @@ struct IncidentPager: Sendable {
 
     static func describe(_ template: String, _ outcome: Outcome) -> String {
         var parts: [String] = []
+        if !outcome.unreached.isEmpty {
+            parts.append("\(template): no destination reaches \(outcome.unreached.joined(separator: ", ")) (contacts file)")
+        }
         if !outcome.queued.isEmpty { parts.append("\(template) paged to \(outcome.queued.joined(separator: ", "))") }
         if let id = outcome.silencedBy, !outcome.held.isEmpty {
             parts.append("\(template) held by \(id) for \(outcome.held.joined(separator: ", ")) (recorded, not sent)")

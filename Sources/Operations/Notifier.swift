@@ -44,12 +44,24 @@ public struct Notifier: Service {
         }
     }
 
-    /// Delivers every notification that is due; returns how many were delivered.
+    /// Delivers every notification that is due; returns how many were delivered. Destinations
+    /// are served side by side (a webhook that hangs for its 15 s does not hold PagerDuty's
+    /// pages), each one's pages in order.
     @discardableResult
     public func deliverDue() async -> Int {
         guard let due = try? await store.dueNotifications(now: now(), limit: 50) else { return 0 }
+        let byDestination = Dictionary(grouping: due, by: \.channel)
+        return await withTaskGroup(of: Int.self) { group in
+            for pages in byDestination.values {
+                group.addTask { await deliver(inOrder: pages) }
+            }
+            return await group.reduce(0, +)
+        }
+    }
+
+    private func deliver(inOrder pages: [OutboxNotification]) async -> Int {
         var delivered = 0
-        for notification in due {
+        for notification in pages.sorted(by: { $0.id < $1.id }) {
             let failure = await deliver(notification)
             let attempts = notification.attempts + 1
             let givenUp = failure.map { $0.permanent || attempts >= settings.maxAttempts } ?? false
@@ -57,13 +69,16 @@ public struct Notifier: Service {
             let error = failure.map { redactor.redact($0.message) }
             try? await store.markNotification(notification.id, delivered: failure == nil, error: error, attempts: attempts,
                                               nextAttemptAt: now().addingTimeInterval(backoff), givenUp: givenUp, at: now())
-            if failure == nil { delivered += 1 }
-            if let error {
-                logger.warning("notification delivery failed", metadata: [
-                    "incident.id": "\(notification.incidentID)", "notification.channel": "\(notification.channel)",
-                    "notification.attempts": "\(attempts)", "error": "\(error)", "notification.given_up": "\(givenUp)",
-                ])
+            guard let error else {
+                delivered += 1
+                continue
             }
+            logger.warning("notification delivery failed", metadata: [
+                "incident.id": "\(notification.incidentID)", "notification.channel": "\(notification.channel)",
+                "notification.attempts": "\(attempts)", "error": "\(error)", "notification.given_up": "\(givenUp)",
+            ])
+            // Later pages to this destination wait for this one (order per destination).
+            if !givenUp { break }
         }
         return delivered
     }

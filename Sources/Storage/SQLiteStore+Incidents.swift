@@ -246,22 +246,27 @@ extension SQLiteStore {
 
     // MARK: Outbox
 
-    /// Queues one page; `silencedBy` stores it as held (never sent). A page for the same incident,
-    /// destination, template, instant and roles is queued once (a repeated tick cannot double it).
+    /// Queues one page; `silencedBy` stores it as held (never sent).
     public func enqueueNotification(_ page: QueuedPage, at: Date) async throws {
         try await writer.write { db in
             try db.execute(sql: """
-                INSERT OR IGNORE INTO notification_outbox (incident_id, channel, kind, target, template, text, severity,
+                INSERT INTO notification_outbox (incident_id, channel, kind, target, template, text, severity,
                     status, attempts, next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 """, arguments: [page.incidentID, page.channel, page.kind, page.target, page.template, page.text, page.severity,
                                  page.silencedBy == nil ? "pending" : "silenced", at, page.silencedBy.map { "silenced by \($0)" }, at])
         }
     }
 
+    /// Pages due at `now`, oldest first; a page waits while an older one of the same incident to
+    /// the same destination is still pending (backing off), so PagerDuty never gets a resolve
+    /// before its trigger.
     public func dueNotifications(now: Date, limit: Int) async throws -> [OutboxNotification] {
         try await writer.read { db in
             try OutboxNotification.fetchAll(db, sql: """
-                SELECT * FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                SELECT * FROM notification_outbox AS page WHERE status = 'pending' AND next_attempt_at <= ?
+                AND NOT EXISTS (SELECT 1 FROM notification_outbox AS earlier
+                    WHERE earlier.incident_id = page.incident_id AND earlier.channel = page.channel
+                    AND earlier.status = 'pending' AND earlier.id < page.id)
                 ORDER BY id LIMIT ?
                 """, arguments: [now, limit])
         }

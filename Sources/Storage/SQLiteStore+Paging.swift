@@ -91,16 +91,16 @@ extension SQLiteStore {
                 t.add(column: "quiet_until", .datetime)
             }
             // One row per destination of the contacts file (not per role): `kind` says how it is
-            // reached; `severity` is PagerDuty's. The unique index makes a repeated queueing of the
-            // same event a no-op. It includes `target` because rows written before held one row per
-            // role for the same channel and instant, which must not fail the migration.
+            // reached; `severity` is PagerDuty's. One event is queued once because the incident
+            // monitor makes its changes one at a time (no unique index: rows written before this
+            // held one row per role, duplicates included, and must not fail the upgrade).
             try db.alter(table: "notification_outbox") { t in
                 t.add(column: "kind", .text).notNull().defaults(to: "webhook")
                 t.add(column: "severity", .text).notNull().defaults(to: "")
             }
             try db.execute(sql: "UPDATE notification_outbox SET kind = channel WHERE channel IN ('log', 'webhook')")
-            try db.create(index: "outbox_one_page_per_event", on: "notification_outbox",
-                          columns: ["incident_id", "channel", "template", "created_at", "target"], unique: true, ifNotExists: true)
+            // Per incident and destination, pages go out in order (a resolve never before its trigger).
+            try db.create(index: "outbox_by_destination", on: "notification_outbox", columns: ["incident_id", "channel", "id"])
             try db.create(table: "silences") { t in
                 t.primaryKey("id", .text)
                 t.column("kind", .text).notNull()
@@ -121,6 +121,17 @@ extension SQLiteStore {
 
     public func saveSilence(_ silence: StoredSilence) async throws {
         try await writer.write { db in try silence.upsert(db) }
+    }
+
+    /// Adds a new silence unless `maxPending` are already active or scheduled at `now`, in one
+    /// transaction (two requests cannot both take the last place); false when full.
+    public func insertSilence(_ silence: StoredSilence, maxPending: Int, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM silences WHERE ends_at > ?", arguments: [now]) ?? 0
+            guard pending < maxPending else { return false }
+            try silence.insert(db)
+            return true
+        }
     }
 
     public func silence(id: String) async throws -> StoredSilence? {
@@ -145,13 +156,6 @@ extension SQLiteStore {
         try await writer.read { db in
             try StoredSilence.fetchAll(db, sql: "SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY created_at",
                                        arguments: [now, now])
-        }
-    }
-
-    /// How many are not yet over (the API bounds them).
-    public func pendingSilenceCount(now: Date) async throws -> Int {
-        try await writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM silences WHERE ends_at > ?", arguments: [now]) ?? 0
         }
     }
 

@@ -90,6 +90,18 @@ import Testing
             #expect((try await client.get("/api/v1/silences?all=true", headers: Self.admin).json["silences"] as? [Any])?.count == 1)
             #expect(try await client.execute(uri: "/api/v1/silences/SIL-none", method: .delete, headers: Self.admin).status == .notFound)
 
+            // A scheduled window, ended before it began, no longer counts against the bound.
+            let scheduled = try await client.post("/api/v1/maintenance-windows",
+                                                  #"{"starts_at":"2099-01-01T00:00:00Z","duration_seconds":600,"comment":"later"}"#,
+                                                  headers: Self.admin)
+            #expect(scheduled.status == .badRequest && scheduled.errorMessage.contains("a year ahead"))
+            let soon = try await client.post("/api/v1/maintenance-windows",
+                                             #"{"starts_at":"\#(ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400)))","duration_seconds":600,"comment":"tomorrow"}"#,
+                                             headers: Self.admin)
+            let soonID = try #require(soon.json["id"] as? String)
+            _ = try await client.execute(uri: "/api/v1/maintenance-windows/\(soonID)", method: .delete, headers: Self.admin)
+            #expect((try await client.get("/api/v1/maintenance-windows", headers: Self.admin).json["maintenance_windows"] as? [Any])?.isEmpty == true)
+
             for n in 0..<SilenceRoutes.maxPending {
                 let made = try await client.post("/api/v1/maintenance-windows", #"{"duration_seconds":600,"comment":"w\#(n)"}"#, headers: Self.admin)
                 #expect(made.status == .created)
@@ -103,7 +115,7 @@ import Testing
     @Test func aMaintenanceWindowHoldsTheDeclarationPage() async throws {
         try await withIncidentApp { client, f in
             let scheduled = try await client.post("/api/v1/maintenance-windows",
-                                                  #"{"starts_at":"2099-01-01T00:00:00Z","duration_seconds":3600,"comment":"later"}"#,
+                                                  #"{"starts_at":"\#(ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400)))","duration_seconds":3600,"comment":"later"}"#,
                                                   headers: Self.admin)
             #expect(scheduled.json["active"] as? Bool == false, "scheduled, not active yet")
             #expect(try await client.post("/api/v1/maintenance-windows", #"{"duration_seconds":3600,"comment":"db upgrade"}"#,

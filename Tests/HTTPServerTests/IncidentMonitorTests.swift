@@ -1,6 +1,6 @@
 import Foundation
 @testable import HTTPServer
-import Operations
+@testable import Operations
 import Storage
 import Testing
 
@@ -129,6 +129,81 @@ import Testing
         try await f.tick(times: 12)   // past the cooldown, the condition still there
         let second = try #require(try await f.state.store.openIncident())
         #expect(second.id != first.id && second.severity == "P1")
+    }
+
+    /// Ticks and the admin API take turns: two resolves and a tick at once are one resolution,
+    /// and the cooldown the resolution set survives the tick.
+    @Test func theAPIAndTheTickTakeTurns() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        async let first = f.monitor.resolveManually(id, note: "fixed", by: "alice")
+        async let second = f.monitor.resolveManually(id, note: "fixed too", by: "bob")
+        async let tick: Void = f.monitor.tick()
+        _ = try await (first, second, tick)
+        let resolved = try #require(try await f.state.store.incident(id: id))
+        #expect(resolved.status == "resolved" && resolved.quietUntil != nil)
+        #expect(try await f.state.store.notifications(incidentID: id).filter { $0.template == "resolution" }.count == 1)
+        try await f.tick(times: 5)
+        #expect(try await f.state.store.openIncident() == nil, "the cooldown held")
+    }
+
+    /// A window opened after the declaration does not hold the resolution: whoever was paged
+    /// hears it is over (a PagerDuty alert left open would keep paging).
+    @Test func aResolutionReachesWhoeverWasPagedDuringAWindow() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        let now = f.script.clock.withLock { $0 }
+        try await f.state.store.saveSilence(StoredSilence(
+            id: "MW-1", kind: .maintenance, severities: [], reasonContains: nil, startsAt: now, endsAt: now.addingTimeInterval(3600),
+            author: "bob", comment: "upgrade", createdAt: now))
+        _ = try await f.monitor.resolveManually(id, note: "fixed", by: "alice")
+        let resolution = try #require(try await f.state.store.notifications(incidentID: id).first { $0.template == "resolution" })
+        #expect(resolution.status == "pending")
+    }
+
+    /// Pages held by a window go out as a declaration once the window is over and the incident
+    /// is still open, not hours later at the next update.
+    @Test func aHeldDeclarationGoesOutWhenTheWindowEnds() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        let now = f.script.clock.withLock { $0 }
+        try await f.state.store.saveSilence(StoredSilence(
+            id: "MW-1", kind: .maintenance, severities: [], reasonContains: nil, startsAt: now, endsAt: now.addingTimeInterval(60),
+            author: "bob", comment: "upgrade", createdAt: now))
+        f.set(IncidentFixture.elevatedErrors)
+        try await f.tick(times: 2)   // inside the window
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        #expect(try await f.state.store.notifications(incidentID: id).allSatisfy { $0.status == "silenced" })
+        try await f.tick(times: 2)   // the window is over
+        let pages = try await f.state.store.notifications(incidentID: id).filter { $0.status != "silenced" }
+        #expect(pages.map(\.template) == ["declaration"], "declared once the window is over, once")
+        #expect(try await f.state.store.incidentEvents(id).contains { $0.kind == "silence_over" })
+    }
+
+    /// The cooldown holds the same condition only: a different one at the same or a milder
+    /// severity is a new incident, paged.
+    @Test func aDifferentConditionInTheCooldownIsANewIncident() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        f.set(IncidentFixture.errorSpike)
+        try await f.tick()
+        let first = try #require(try await f.state.store.openIncident())
+        _ = try await f.monitor.resolveManually(first.id, note: "fixed", by: "alice")   // 30 min cooldown
+        var memory = IncidentFixture.healthy
+        memory.memory.usedPercent = 88
+        f.set(memory)
+        try await f.tick()
+        let second = try #require(try await f.state.store.openIncident(), "memory is not the error rate")
+        #expect(second.id != first.id && second.severity == "P2")
+        #expect(try await f.state.store.notifications(incidentID: second.id).contains { $0.template == "declaration" })
+        #expect(IncidentMonitor.condition("AI provider degraded: 1 of 10 requests failed") == "AI provider degraded")
+        #expect(IncidentMonitor.condition("error rate 18.0% >= 10%") == "error rate")
     }
 
     @Test func unacknowledgedP1EscalatesAfterThirtyMinutes() async throws {

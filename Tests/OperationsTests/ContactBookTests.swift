@@ -34,8 +34,23 @@ import Testing
     @Test func aChannelWithoutItsSecretIsDroppedWithOneWarning() throws {
         let book = try ContactBook.parse(Self.file, path: "contacts.yaml", environment: ["PD_KEY": "R0UTINGKEY"])
         #expect(book.warnings == ["contacts channel slack-oncall is not configured (SLACK_URL is not set); it is never attempted"])
-        #expect(book.destinations(for: ["incident-commander"]).isEmpty)
+        #expect(book.destinations(for: ["incident-commander"]).map(\.destination.name) == ["log"],
+                "a role whose channels are all unconfigured takes the \"*\" entry's")
         #expect(book.destinations(for: ["oncall"]).map(\.destination.name) == ["pagerduty", "log"])
+    }
+
+    /// A role that reaches nothing is said at startup, not found out during an outage.
+    @Test func aRoleReachingNothingIsWarnedAbout() throws {
+        let book = try ContactBook.parse("""
+            channels:
+              pagerduty: { type: pagerduty, routing_key_env: PD_KEY }
+              log: { type: log }
+            roles:
+              oncall: [pagerduty]
+              ops: [log]
+            """, path: "contacts.yaml", environment: [:])
+        #expect(book.warnings.contains("contacts role oncall reaches no configured channel: its pages go nowhere"))
+        #expect(book.destinations(for: ["oncall", "ops"]).map(\.roles) == [["ops"]])
     }
 
     @Test(arguments: [
@@ -57,6 +72,22 @@ import Testing
         } throws: { error in
             let said = "\(error)"
             return said.hasPrefix(message) && !said.contains("secret-path")
+        }
+    }
+
+    /// The YAML library quotes the offending line; a URL on it is a credential and stays out.
+    @Test func aYAMLErrorNamesThePlaceNotTheLine() {
+        let text = """
+            channels:
+              slack: { type: webhook, url: "https://hooks.example.test/T0/secret-token" ]
+            roles:
+              oncall: [slack]
+            """
+        #expect {
+            _ = try ContactBook.parse(text, path: "contacts.yaml", environment: [:])
+        } throws: { error in
+            let said = "\(error)"
+            return said.hasPrefix("contacts.yaml: is not valid YAML: 2:") && !said.contains("secret-token")
         }
     }
 

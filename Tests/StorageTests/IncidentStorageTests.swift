@@ -67,11 +67,9 @@ import Testing
         let page = QueuedPage(incidentID: "inc-1", channel: "log", kind: "log", target: "oncall", template: "declaration",
                               text: "P1 opened", severity: "P1")
         try await f.store.enqueueNotification(page, at: Self.opened)
-        try await f.store.enqueueNotification(page, at: Self.opened)
         let queued = try #require(try await f.store.dueNotifications(now: Self.opened, limit: 10).first)
         #expect(queued.incidentID == "inc-1" && queued.channel == "log" && queued.target == "oncall")
         #expect(queued.status == "pending" && queued.attempts == 0 && queued.lastError == nil)
-        #expect(try await f.store.notifications(incidentID: "inc-1").count == 1, "the same event queued twice is one page")
         #expect(queued.nextAttemptAt == Self.opened && queued.createdAt == Self.opened && queued.deliveredAt == nil)
 
         let delivered = Self.opened.addingTimeInterval(5)
@@ -80,6 +78,28 @@ import Testing
         let done = try #require(try await f.store.notifications(incidentID: "inc-1").first)
         #expect(done.status == "delivered" && done.attempts == 1 && done.deliveredAt == delivered)
         #expect(try await f.store.dueNotifications(now: delivered, limit: 10).isEmpty)
+    }
+
+    /// A resolve queued while its trigger backs off waits for it: PagerDuty must see them in order.
+    /// Another destination's pages do not wait.
+    @Test func pagesToOneDestinationGoOutInOrder() async throws {
+        let f = try await StoreFixture()
+        defer { f.close() }
+        func page(_ channel: String, _ template: String) -> QueuedPage {
+            QueuedPage(incidentID: "inc-1", channel: channel, kind: "pagerduty", target: "oncall", template: template,
+                       text: template, severity: "P1")
+        }
+        try await f.store.enqueueNotification(page("pagerduty", "declaration"), at: Self.opened)
+        let trigger = try #require(try await f.store.dueNotifications(now: Self.opened, limit: 10).first)
+        try await f.store.markNotification(trigger.id, delivered: false, error: "unreachable", attempts: 1,
+                                           nextAttemptAt: Self.opened.addingTimeInterval(64), givenUp: false, at: Self.opened)
+        let later = Self.opened.addingTimeInterval(10)
+        try await f.store.enqueueNotification(page("pagerduty", "resolution"), at: later)
+        try await f.store.enqueueNotification(page("slack", "resolution"), at: later)
+        #expect(try await f.store.dueNotifications(now: later, limit: 10).map(\.channel) == ["slack"])
+        let retry = Self.opened.addingTimeInterval(64)
+        let due = try await f.store.dueNotifications(now: retry, limit: 10).map { "\($0.channel) \($0.template)" }
+        #expect(due == ["pagerduty declaration", "slack resolution"], "the resolve still waits for its trigger")
     }
 
     /// A row as the server wrote it before incidents were records: JSON text arrays, dates as text.

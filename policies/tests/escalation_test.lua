@@ -160,6 +160,16 @@ test_cooldown_after_resolution = cases {
   end,
 }
 
+-- a declared incident pages like any other but leaves the metric-driven actions to the
+-- monitor's incident
+function test_a_declared_incident_runs_no_actions()
+  local declared = incident({ event = "opened", level = 0, severity = "P0", source = "manual",
+    metrics = { reachable = false, error_rate = 0.5, database = { status = "unhealthy" } } })
+  local result = escalate(declared)
+  expect_eq(result.actions, {})
+  expect_eq(targets(result.notify, "declaration"), EVERYONE)
+end
+
 function test_only_resolutions_carry_a_cooldown()
   expect_eq(escalate(quiet({ severity = "P1", event = "opened", level = 0 })).cooldown_seconds, nil)
 end
@@ -205,6 +215,16 @@ test_actions = cases {
     name = "P0 with a high error rate disables only once",
     severity = "P0", metrics = { error_rate = 0.5 },
     want = { { type = "disable_persistent_sessions" }, ROLLOUT_ZERO, { type = "reload_last_good_policies" } },
+  },
+  {
+    name = "matrix: P0 after an earlier halving still sets the rollout to 0",
+    severity = "P0", metrics = { reachable = false }, taken = { "set_rollout_percentage" },
+    want = { { type = "disable_persistent_sessions" }, ROLLOUT_ZERO, { type = "reload_last_good_policies" } },
+  },
+  {
+    name = "the full rollback runs once (operator may raise the rollout again)",
+    severity = "P0", metrics = { reachable = false }, settings = { use_persistent_sessions = false },
+    taken = { "disable_persistent_sessions", "set_rollout_percentage", "reload_last_good_policies" }, want = {},
   },
   -- 001 matrix row "High Error Rate (>10%) -> Disable persistent sessions", at every severity
   { name = "matrix: P1 error rate > 10% disables sessions", severity = "P1", metrics = { error_rate = 0.31 }, want = { { type = "disable_persistent_sessions" } } },
