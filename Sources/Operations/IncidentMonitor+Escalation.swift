@@ -54,7 +54,6 @@ extension IncidentMonitor {
         if !notify.isEmpty {
             let events = (try? await store.incidentEvents(incident.id)) ?? []
             var lines: [String] = []
-            var sent = false
             for template in EscalationDecision.templates {
                 let roles = notify.filter { $0.template == template }.map(\.role)
                 guard !roles.isEmpty else { continue }
@@ -62,10 +61,10 @@ extension IncidentMonitor {
                 let outcome = try await pager.page(incident, template: template, roles: roles, text: text, at: at,
                                                    onlyWherePaged: template == "resolution")
                 if !outcome.isEmpty { lines.append(IncidentPager.describe(template, outcome)) }
-                sent = sent || !outcome.queued.isEmpty
             }
-            // Held pages are no notification: the cadence of updates counts from a page sent.
-            if sent { incident.lastNotifiedAt = at }
+            // Held pages count too: otherwise a due update would be held again on every tick of a
+            // silence. A declaration held until the silence ended goes out by itself (above).
+            incident.lastNotifiedAt = at
             if !lines.isEmpty { try await record(incident, "notified", lines.joined(separator: "; "), nil, at) }
         }
         // The status may have changed while the policy ran (an operator's ack): keep theirs.

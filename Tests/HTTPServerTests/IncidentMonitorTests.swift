@@ -186,6 +186,23 @@ import Testing
         #expect(try await f.state.store.incidentEvents(id).contains { $0.kind == "silence_over" })
     }
 
+    /// Three hours of a window over an open P2 hold what escalation.lua would have sent (the
+    /// declaration, the 2 h escalation), not one held update per tick.
+    @Test func aLongWindowHoldsEachPageOnce() async throws {
+        let f = try await IncidentFixture()
+        defer { f.close(); f.dir.remove() }
+        let now = f.script.clock.withLock { $0 }
+        try await f.state.store.saveSilence(StoredSilence(
+            id: "MW-1", kind: .maintenance, severities: [], reasonContains: nil, startsAt: now, endsAt: now.addingTimeInterval(4 * 3600),
+            author: "bob", comment: "long upgrade", createdAt: now))
+        f.set(IncidentFixture.elevatedErrors)
+        try await f.tick(times: 360)
+        let id = try #require(try await f.state.store.openIncident()?.id)
+        let held = try await f.state.store.notifications(incidentID: id)
+        #expect(held.map(\.template) == ["declaration", "update"])
+        #expect(held.allSatisfy { $0.status == "silenced" })
+    }
+
     /// The cooldown holds the same condition only: a different one at the same or a milder
     /// severity is a new incident, paged.
     @Test func aDifferentConditionInTheCooldownIsANewIncident() async throws {
