@@ -6,7 +6,7 @@ import OracleCore
 /// `POST /v1/embeddings`: to an OpenAI-compatible provider the client's body goes as it is (its
 /// `model` names an embedding model) and the answer comes back as it is; Gemini is asked with
 /// `batchEmbedContents` and answered in OpenAI's shape (`encoding_format` `float` or `base64`).
-/// Failures are honest, as for chat completions; the offline provider has no embeddings (400).
+/// Failures are honest, as for chat completions; the offline provider has no embeddings (404 `model_not_found`).
 extension OpenAIRoutes {
     static let maxEmbeddingInputs = 2048
 
@@ -14,6 +14,11 @@ extension OpenAIRoutes {
         let json = try await JSONBody(request, limit: state.config.maxBodyBytes)
         let embedding = try Self.embeddingRequest(json)
         if let field = state.provider.unsupportedField(in: embedding) {
+            // A provider without embeddings has no such model: OpenAI's answer to an unknown model.
+            if field.name == "model" {
+                throw APIError(.notFound, code: "model_not_found", message: "no embedding model '\(embedding.model)': \(field.reason)",
+                               details: ["field": "model"])
+            }
             throw APIError(.badRequest, code: "unsupported_field",
                            message: "field '\(field.name)' cannot be honoured: \(field.reason)", details: ["field": field.name])
         }
@@ -25,6 +30,15 @@ extension OpenAIRoutes {
         }
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+    }
+
+    /// A token (an integer) or a list of them.
+    static func isTokens(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let number): number == number.rounded()
+        case .array(let tokens): tokens.allSatisfy { if case .number(let number) = $0 { number == number.rounded() } else { false } }
+        default: false
+        }
     }
 
     static func embeddingRequest(_ json: JSONBody) throws -> EmbeddingRequest {
@@ -43,7 +57,7 @@ extension OpenAIRoutes {
         case .array(let items)? where !items.isEmpty && items.count <= maxEmbeddingInputs:
             let texts = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
             if texts.count == items.count { inputs = texts }
-            else if items.allSatisfy({ if case .number = $0 { true } else if case .array = $0 { true } else { false } }) { inputs = nil }
+            else if items.allSatisfy(Self.isTokens) { inputs = nil }
             else { throw APIError.invalidField("input", "must be a string, an array of strings, or tokens") }
         case .array(let items)?:
             throw APIError.invalidField("input", "must hold 1 to \(maxEmbeddingInputs) items (got \(items.count))")
