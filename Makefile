@@ -21,6 +21,7 @@ serve: build
 # their own so the rest of the suite (CPU-heavy policy runs) cannot starve that server.
 # Last, the live server is held to its OpenAPI document by schemathesis (1-3 minutes).
 test: deps
+	./scripts/python-sdk-env.sh >/dev/null
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter '^LLMTests\.'
 	$(SWIFT) test --skip-build --skip '^LLMTests\.'

@@ -12,10 +12,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return try error.response(from: request, context: context)
         } catch {
-            return try Self.apiError(for: error, request: request, logger: context.logger).response(from: request, context: context)
+            var answer = (error as? APIError) ?? Self.apiError(for: error, request: request, logger: context.logger)
+            // Every answer under /v1 (unknown paths and wrong methods too) is in OpenAI's shape.
+            if OpenAIErrorShape.covers(request.uri.path) { answer = OpenAIErrorShape.shaped(answer, request: request) }
+            return try answer.response(from: request, context: context)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 import Hummingbird
 import NIOCore
 
@@ -10,6 +11,8 @@ import NIOCore
 /// ```
 struct JSONBody {
     let fields: [String: JSONValue]
+    /// The bytes as received, for routes that forward them (`/v1`); a ByteBuffer shares, never copies.
+    let buffer: ByteBuffer
 
     init(_ request: Request, limit: Int) async throws {
         var request = request
@@ -27,6 +30,7 @@ struct JSONBody {
             throw APIError(.badRequest, code: "invalid_json", message: "request body must be a JSON object, not \(value.typeName)")
         }
         self.fields = fields
+        self.buffer = buffer
     }
 
     /// The body when there is one: nil for an empty body, else it must be a JSON object. For

@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 import Hummingbird
 import LLM
 import Sessions

@@ -11,9 +11,20 @@ struct OpenAIChatCompletion: Encodable {
         var finishReason: String
     }
 
+    /// `content` is `null` (written, as OpenAI does) when the model only called tools.
     struct Message: Encodable {
         var role = "assistant"
-        var content: String
+        var content: String?
+        var toolCalls: [OpenAIToolCall]?
+
+        enum CodingKeys: String, CodingKey { case role, content, toolCalls }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(role, forKey: .role)
+            try container.encode(content, forKey: .content)
+            try container.encodeIfPresent(toolCalls, forKey: .toolCalls)
+        }
     }
 
     var id: String
@@ -43,10 +54,12 @@ struct OpenAIChatChunk: Encodable {
         }
     }
 
-    /// `{"role": "assistant", "content": ...}` first, then `{"content": ...}`, `{}` at the end.
+    /// `{"role": "assistant", "content": ...}` first, then `{"content": ...}` or
+    /// `{"tool_calls": [...]}` pieces, `{}` at the end.
     struct Delta: Encodable {
         var role: String?
         var content: String?
+        var toolCalls: [OpenAIToolCall]?
     }
 
     var id: String
@@ -57,6 +70,33 @@ struct OpenAIChatChunk: Encodable {
     var choices: [Choice]
     var usage: OpenAIUsage?
     var oracle: OpenAIOracleInfo?
+}
+
+/// A tool call, whole in a message; in a chunk, a piece of call `index` (its first piece
+/// carries `id`, `type` and the function's `name`, every piece more `arguments` text).
+struct OpenAIToolCall: Encodable {
+    struct Function: Encodable {
+        var name: String?
+        var arguments: String
+    }
+
+    var index: Int?
+    var id: String?
+    var type: String?
+    var function: Function
+
+    init(_ call: ToolCall) {
+        id = call.id
+        type = "function"
+        function = Function(name: call.name, arguments: call.arguments)
+    }
+
+    init(_ piece: ToolCallDelta) {
+        index = piece.index
+        id = piece.id
+        type = piece.id == nil ? nil : "function"
+        function = Function(name: piece.name, arguments: piece.arguments)
+    }
 }
 
 struct OpenAIUsage: Encodable {
@@ -107,6 +147,7 @@ struct OpenAICallIdentity: Sendable {
     /// OpenAI's finish reasons; a fallback reply ends normally, a reply cut short by the model's limit is `length`.
     static func finishReason(_ reason: String) -> String {
         switch reason.lowercased() {
+        case "tool_calls", "function_call": "tool_calls"
         case "length", "max_tokens": "length"
         case "content_filter", "safety", "recitation", "blocklist", "prohibited_content": "content_filter"
         default: "stop"

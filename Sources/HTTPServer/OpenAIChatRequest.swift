@@ -9,15 +9,25 @@ import OracleCore
 ///   response's `model` names it: a client written for `gpt-4o` keeps working against Gemini.
 /// - `content` is a string or an array of `{"type": "text", "text": ...}` parts, joined with
 ///   newlines; other part types (images, audio) are rejected.
-/// - Roles are `system`, `developer` (treated as `system`), `user` and `assistant`.
+/// - Roles are `system`, `developer` (treated as `system`), `user`, `assistant` (whose `content`
+///   may be null when it has `tool_calls`) and `tool` (with `tool_call_id`).
 /// - `max_completion_tokens` is used when `max_tokens` is absent (newer SDKs send it); both are checked.
-/// - Other OpenAI fields (`top_p`, `stop`, `user`, ...) are ignored; `n` must be 1.
+/// - Every other field is kept in ``body`` and reaches the provider: an OpenAI-compatible one gets
+///   the body as sent, Gemini maps each field or the route refuses it by name. `n` must be 1.
+/// - Bounded: at most ``maxMessages`` messages, ``maxTools`` tools, JSON nested ``maxDepth`` deep
+///   (and the body itself is bounded by `MAX_BODY_BYTES`).
 ///
 /// ```swift
 /// let chat = try OpenAIChatRequest(try await JSONBody(request, limit: 1 << 20))
 /// let reply = try await provider.complete(chat.completionRequest)
 /// ```
 struct OpenAIChatRequest {
+    static let maxMessages = 4096
+    static let maxTools = 128
+    static let maxDepth = 64
+
+    /// The client's body, forwarded (see the type's notes).
+    var body: OpenAIRequestBody
     var model: String?
     var messages: [ChatTurn]
     var stream: Bool
@@ -28,6 +38,13 @@ struct OpenAIChatRequest {
 
     init(_ body: JSONBody) throws {
         let fields = body.fields
+        guard let raw = OpenAIRequestBody(validJSON: Array(body.buffer.readableBytesView), fields: fields) else {
+            throw APIError(.badRequest, code: "invalid_json", message: "request body must be a JSON object")
+        }
+        guard raw.depth <= Self.maxDepth else {
+            throw APIError(.badRequest, code: "invalid_json", message: "request body nests JSON \(raw.depth) deep; at most \(Self.maxDepth) is allowed")
+        }
+        self.body = raw
         model = try Self.optional(fields, "model") { value -> String? in
             if case .string(let name) = value { return name } else { return nil }
         } rule: { "must be a string, not \($0.typeName)" }
@@ -49,19 +66,46 @@ struct OpenAIChatRequest {
         guard let raw = fields["messages"], raw != .null else { throw APIError.invalidField("messages", "is required") }
         guard case .array(let list) = raw else { throw APIError.invalidField("messages", "must be an array, not \(raw.typeName)") }
         guard !list.isEmpty else { throw APIError.invalidField("messages", "must not be empty") }
+        guard list.count <= Self.maxMessages else {
+            throw APIError.invalidField("messages", "must hold at most \(Self.maxMessages) messages (got \(list.count))")
+        }
         messages = try list.enumerated().map { try Self.turn($1, at: "messages[\($0)]") }
+        switch fields["tools"] {
+        case nil, .null?: break
+        case .array(let tools)? where tools.count <= Self.maxTools: break
+        case .array(let tools)?: throw APIError.invalidField("tools", "must hold at most \(Self.maxTools) tools (got \(tools.count))")
+        case let other?: throw APIError.invalidField("tools", "must be an array, not \(other.typeName)")
+        }
+        switch fields["stop"] {
+        case nil, .null?, .string?: break
+        case .array(let stops)? where stops.allSatisfy({ if case .string = $0 { true } else { false } }): break
+        default: throw APIError.invalidField("stop", "must be a string or an array of strings")
+        }
     }
 
-    /// What the provider is asked; `model` is left to the configuration (see the type's notes).
+    /// What the provider is asked on the stateless route: the client's own body, forwarded;
+    /// `model` is left to the configuration (see the type's notes). No fallback: nothing is saved there.
     var completionRequest: CompletionRequest {
-        CompletionRequest(messages: messages, temperature: temperature, maxOutputTokens: maxTokens)
+        CompletionRequest(messages: messages, temperature: temperature, maxOutputTokens: maxTokens,
+                          openAIBody: body, allowsFallback: false)
+    }
+
+    /// Fields that change the answer, which a session's exchange cannot take: it asks with the
+    /// stored history and the server's settings. Refused by name rather than ignored.
+    static let sessionlessFields = ["tools", "tool_choice", "response_format", "stop", "seed", "top_p", "presence_penalty",
+                                    "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "parallel_tool_calls",
+                                    "reasoning_effort", "functions", "function_call", "modalities", "audio", "prediction"]
+
+    /// With `X-Session-ID`: the first field of ``sessionlessFields`` that was sent.
+    var fieldRefusedInSession: String? {
+        Self.sessionlessFields.first { name in body.fields[name].map { $0 != .null } ?? false }
     }
 
     /// The last message, which must be the user's and follow the message rules of
     /// `/api/v1`: what a request bound to a session stores.
     func lastUserContent(maxLength: Int) throws -> String {
         let field = "messages[\(messages.count - 1)]"
-        guard let last = messages.last, last.role == .user else {
+        guard let last = messages.last, last.role == .user, last.toolCallID == nil else {
             throw APIError.invalidField("\(field).role", "must be 'user': with X-Session-ID the last message is the one sent")
         }
         guard !last.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -79,16 +123,49 @@ struct OpenAIChatRequest {
         guard case .object(let message) = value else {
             throw APIError.invalidField(path, "must be an object with 'role' and 'content', not \(value.typeName)")
         }
-        let role: MessageRole
         switch message["role"] {
-        case .string("system")?, .string("developer")?: role = .system
-        case .string("user")?: role = .user
-        case .string("assistant")?: role = .assistant
+        case .string("system")?, .string("developer")?:
+            return ChatTurn(role: .system, content: try content(message["content"], at: "\(path).content"))
+        case .string("user")?:
+            return ChatTurn(role: .user, content: try content(message["content"], at: "\(path).content"))
+        case .string("assistant")?:
+            let calls = try toolCalls(message["tool_calls"], at: "\(path).tool_calls")
+            // An assistant turn that only calls tools has `content: null` (what every SDK sends back).
+            let text = calls.isEmpty || !(message["content"] == nil || message["content"] == .null)
+                ? try content(message["content"], at: "\(path).content") : ""
+            return ChatTurn(role: .assistant, content: text, toolCalls: calls.isEmpty ? nil : calls)
+        case .string("tool")?:
+            guard case .string(let id)? = message["tool_call_id"], !id.isEmpty else {
+                throw APIError.invalidField("\(path).tool_call_id", "is required: the id of the tool call this answers")
+            }
+            return ChatTurn(role: .user, content: try content(message["content"], at: "\(path).content"), toolCallID: id)
         case nil, .null?: throw APIError.invalidField("\(path).role", "is required")
         case let other?:
-            throw APIError.invalidField("\(path).role", "must be one of system, developer, user, assistant (got \(Self.show(other)))")
+            throw APIError.invalidField("\(path).role", "must be one of system, developer, user, assistant, tool (got \(Self.show(other)))")
         }
-        return ChatTurn(role: role, content: try content(message["content"], at: "\(path).content"))
+    }
+
+    /// `[{"id": ..., "type": "function", "function": {"name": ..., "arguments": "<JSON text>"}}]`.
+    private static func toolCalls(_ value: JSONValue?, at path: String) throws -> [ToolCall] {
+        switch value {
+        case nil, .null?: return []
+        case .array(let calls)?:
+            guard calls.count <= maxTools else { throw APIError.invalidField(path, "must hold at most \(maxTools) calls") }
+            return try calls.enumerated().map { index, call in
+                let at = "\(path)[\(index)]"
+                guard case .object(let fields) = call, case .object(let function)? = fields["function"] else {
+                    throw APIError.invalidField("\(at).function", "is required: {\"name\": ..., \"arguments\": ...}")
+                }
+                guard case .string(let id)? = fields["id"] else { throw APIError.invalidField("\(at).id", "must be a string") }
+                guard case .string(let name)? = function["name"] else { throw APIError.invalidField("\(at).function.name", "must be a string") }
+                guard case .string(let arguments)? = function["arguments"] else {
+                    throw APIError.invalidField("\(at).function.arguments", "must be a string of JSON")
+                }
+                return ToolCall(id: id, name: name, arguments: arguments)
+            }
+        case let other?:
+            throw APIError.invalidField(path, "must be an array, not \(other.typeName)")
+        }
     }
 
     private static func content(_ value: JSONValue?, at path: String) throws -> String {

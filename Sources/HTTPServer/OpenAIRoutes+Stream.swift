@@ -1,18 +1,27 @@
 import Foundation
+import OracleCore
 import Hummingbird
 import LLM
 import Sessions
 
-/// `stream: true`: `text/event-stream` of `data: <chat.completion.chunk>` lines, a last chunk
-/// with `finish_reason` (and the `oracle` object), a usage chunk with `choices: []` when
-/// `stream_options.include_usage` is true, then `data: [DONE]`. A failure after the first
-/// chunk ends the stream with `data: {"error": {...}}` and `data: [DONE]`.
+/// `stream: true`: `text/event-stream` of `data: <chat.completion.chunk>` lines (text in
+/// `delta.content`, tool calls in `delta.tool_calls` pieces), a last chunk with `finish_reason`
+/// (and the `oracle` object), a usage chunk with `choices: []` when
+/// `stream_options.include_usage` is true, then `data: [DONE]`. A stateless stream waits for the
+/// provider's first piece before answering, so a failure before it is an honest HTTP error
+/// (429/502/503/504); a failure after the first chunk ends the stream with
+/// `data: {"error": {...}}` and `data: [DONE]`.
 ///
 /// A client that goes away stops the relay at the next write; dropping the provider's stream
 /// cancels the upstream transfer (and a session's partial reply is stored as `incomplete`).
 extension OpenAIRoutes {
-    func streamStateless(_ chat: OpenAIChatRequest, call: OpenAICallIdentity) -> Response {
-        let events = state.provider.stream(chat.completionRequest)
+    func streamStateless(_ asked: CompletionRequest, chat: OpenAIChatRequest, call: OpenAICallIdentity) async throws -> Response {
+        let events = FirstAwaitedEvents(state.provider.stream(asked))
+        do {
+            try await events.awaitFirst()
+        } catch {
+            throw Self.upstreamFailure(error)
+        }
         let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
                                        offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
         return ServerSentEvents.response(ending: Self.done) { writer in
@@ -22,6 +31,9 @@ extension OpenAIRoutes {
                 case .delta(let text):
                     defer { first = false }
                     return frames.delta(text, first: first)
+                case .toolCall(let piece):
+                    defer { first = false }
+                    return frames.toolCall(piece, first: first)
                 case .done(let completion):
                     return frames.finish(completion, exchange: nil)
                 }
@@ -67,6 +79,10 @@ struct OpenAIChunkFrames: Sendable {
         frame(chunk([.init(delta: .init(role: first ? "assistant" : nil, content: text))]))
     }
 
+    func toolCall(_ piece: ToolCallDelta, first: Bool) -> ByteBuffer {
+        frame(chunk([.init(delta: .init(role: first ? "assistant" : nil, toolCalls: [OpenAIToolCall(piece)]))]))
+    }
+
     /// The chunk with `finish_reason`, then the usage chunk when asked for.
     func finish(_ completion: Completion, exchange: ChatExchange?) -> ByteBuffer {
         var last = chunk([.init(delta: .init(), finishReason: OpenAICallIdentity.finishReason(completion.finishReason))])
@@ -95,4 +111,37 @@ struct OpenAIChunkFrames: Sendable {
     private func frame(_ chunk: OpenAIChatChunk) -> ByteBuffer {
         ServerSentEvents.frame(chunk)
     }
+}
+
+/// A provider's stream whose first event is awaited before the response is committed (so a
+/// failure before it can still be an HTTP status), then relayed with the rest.
+///
+/// The iterator is handed from the handler, which awaits the first event, to the response
+/// body's writer, which reads the rest: one task at a time, never both, hence `@unchecked`.
+final class FirstAwaitedEvents: AsyncSequence, @unchecked Sendable {
+    typealias Element = CompletionChunk
+    private var iterator: AsyncThrowingStream<CompletionChunk, any Error>.AsyncIterator
+    private var first: CompletionChunk?
+
+    init(_ stream: AsyncThrowingStream<CompletionChunk, any Error>) {
+        iterator = stream.makeAsyncIterator()
+    }
+
+    func awaitFirst() async throws {
+        first = try await iterator.next()
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let events: FirstAwaitedEvents
+
+        mutating func next() async throws -> CompletionChunk? {
+            if let first = events.first {
+                events.first = nil
+                return first
+            }
+            return try await events.iterator.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(events: self) }
 }

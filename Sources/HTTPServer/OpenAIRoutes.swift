@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 import Hummingbird
 import LLM
 import Sessions
@@ -13,7 +14,13 @@ import Sessions
 /// request message (which must be the user's) is stored, the context is the stored history
 /// plus that message (earlier request messages are ignored: the server's copy is the truth),
 /// and the reply is stored, partial replies as `incomplete`; `temperature` and `max_tokens`
-/// then do not apply, as for `/api/v1`.
+/// then do not apply, as for `/api/v1`, and fields that would change the answer (`tools`,
+/// `response_format`, `stop`, `seed`, ...) are refused with a 400 naming them.
+///
+/// Stateless calls forward the client's body (see ``OpenAIChatRequest``) and fail honestly: an
+/// upstream failure after the retries is an OpenAI-shaped 429/502/503/504 (see
+/// ``OpenAIErrorShape/upstreamFailure(_:)``), never the fallback text. A session's exchange keeps
+/// the flagged fallback reply, as on `/api/v1`.
 ///
 /// ```sh
 /// curl -s localhost:8000/v1/chat/completions -H 'Authorization: Bearer KEY' \
@@ -24,9 +31,9 @@ struct OpenAIRoutes {
 
     func register(on router: Router<OracleRequestContext>) {
         router.group("v1")
-            .add(middleware: OpenAIErrorMiddleware())
             .add(middleware: ClientAuthMiddleware(keys: state.config.chatAPIKeys))
             .post("chat/completions") { request, context in try await complete(request, context) }
+            .post("embeddings") { request, _ in try await embeddings(request) }
             .get("models") { _, _ in try models() }
     }
 
@@ -45,7 +52,17 @@ struct OpenAIRoutes {
         let chat = try OpenAIChatRequest(try await JSONBody(request, limit: state.config.maxBodyBytes))
         let call = OpenAICallIdentity()
         guard let sessionID else {
-            return chat.stream ? streamStateless(chat, call: call) : try await completeStateless(chat, call: call)
+            let asked = chat.completionRequest
+            if let field = state.provider.unsupportedField(in: asked) {
+                throw APIError(.badRequest, code: "unsupported_field",
+                               message: "field '\(field.name)' cannot be honoured by the \(state.provider.descriptor.name) provider: \(field.reason)",
+                               details: ["field": field.name])
+            }
+            return chat.stream ? try await streamStateless(asked, chat: chat, call: call)
+                               : try await completeStateless(asked, call: call)
+        }
+        if let field = chat.fieldRefusedInSession {
+            throw APIError.invalidField(field, "is not supported with X-Session-ID: a session's exchange uses the stored history and the server's settings")
         }
         let content = try chat.lastUserContent(maxLength: state.config.maxMessageLength)
         if chat.stream {
@@ -62,20 +79,31 @@ struct OpenAIRoutes {
         }
     }
 
-    func completeStateless(_ chat: OpenAIChatRequest, call: OpenAICallIdentity) async throws -> Response {
+    func completeStateless(_ asked: CompletionRequest, call: OpenAICallIdentity) async throws -> Response {
+        let completion: Completion
         do {
-            let completion = try await state.provider.complete(chat.completionRequest)
-            return try JSONResponse.make(body(completion, call: call, exchange: nil))
-        } catch let error as LLMError where error != .cancelled {
-            // Only when LLM_FALLBACK_MESSAGE is off: otherwise the provider answers with the fallback.
-            throw APIError(.badGateway, code: "upstream_failed", message: "the AI provider gave no reply: \(error)")
+            completion = try await state.provider.complete(asked)
+        } catch {
+            throw Self.upstreamFailure(error)
+        }
+        return try JSONResponse.make(body(completion, call: call, exchange: nil))
+    }
+
+    /// A provider's failure on the stateless route, as the status and shape OpenAI's SDKs retry on.
+    static func upstreamFailure(_ error: any Error) -> any Error {
+        switch error {
+        case let failure as UpstreamError: OpenAIErrorShape.upstreamFailure(failure)
+        case let failure as LLMError: OpenAIErrorShape.upstreamFailure(UpstreamError(failure))
+        default: error
         }
     }
 
     func body(_ completion: Completion, call: OpenAICallIdentity, exchange: ChatExchange?) -> OpenAIChatCompletion {
-        OpenAIChatCompletion(
+        let calls = completion.toolCalls.map(OpenAIToolCall.init)
+        return OpenAIChatCompletion(
             id: call.id, created: call.created, model: completion.model,
-            choices: [.init(message: .init(content: completion.text),
+            choices: [.init(message: .init(content: calls.isEmpty || !completion.text.isEmpty ? completion.text : nil,
+                                           toolCalls: calls.isEmpty ? nil : calls),
                             finishReason: OpenAICallIdentity.finishReason(completion.finishReason))],
             usage: OpenAIUsage(completion.usage),
             oracle: OpenAIOracleInfo(completion, offline: state.provider.descriptor.isOffline, exchange: exchange))

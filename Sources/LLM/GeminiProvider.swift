@@ -41,8 +41,9 @@ public struct GeminiProvider: LLMProvider {
         guard reply.candidates != nil || reply.promptFeedback != nil else {
             throw UpstreamError(.invalidResponse("Gemini reply has no candidates"))
         }
+        let calls = reply.toolCalls(firstIndex: 0).map { ToolCall(id: $0.id ?? "", name: $0.name ?? "", arguments: $0.arguments) }
         return Completion(text: reply.text, usage: reply.usage ?? .zero, provider: descriptor.name, model: model,
-                          finishReason: reply.finishReason ?? "stop")
+                          finishReason: GeminiWire.finishReason(reply.finishReason, hasToolCalls: !calls.isEmpty), toolCalls: calls)
     }
 
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
@@ -51,6 +52,7 @@ public struct GeminiProvider: LLMProvider {
             let http = client.post(url(model: model, method: "streamGenerateContent?alt=sse"), headers: auth,
                                        json: GeminiWire.encode(request), stream: true)
             var text = ""
+            var tools = ToolCallAssembler()
             var usage = TokenUsage.zero
             var finishReason: String?
             _ = try await client.events(http) { event throws(UpstreamError) in
@@ -60,13 +62,34 @@ public struct GeminiProvider: LLMProvider {
                     text += piece
                     continuation.yield(.delta(piece))
                 }
+                // Gemini sends each call whole: one piece per call.
+                for call in chunk.toolCalls(firstIndex: tools.calls.count) {
+                    _ = tools.add(call)
+                    continuation.yield(.toolCall(call))
+                }
                 usage = chunk.usage ?? usage
                 finishReason = chunk.finishReason ?? finishReason
                 return true
             }
             continuation.yield(.done(Completion(text: text, usage: usage, provider: descriptor.name, model: model,
-                                                finishReason: finishReason ?? "stop")))
+                                                finishReason: GeminiWire.finishReason(finishReason, hasToolCalls: !tools.calls.isEmpty),
+                                                toolCalls: tools.calls)))
         }
+    }
+
+    public func unsupportedField(in request: CompletionRequest) -> UnsupportedField? {
+        GeminiWire.unsupportedField(in: request)
+    }
+
+    public func unsupportedField(in request: EmbeddingRequest) -> UnsupportedField? {
+        request.inputs == nil ? UnsupportedField(name: "input", reason: "Gemini embeds text: send a string or an array of strings, not tokens") : nil
+    }
+
+    /// `batchEmbedContents` with the client's model, answered in OpenAI's shape.
+    public func embed(_ request: EmbeddingRequest) async throws -> [UInt8] {
+        let http = client.post(url(model: request.model, method: "batchEmbedContents"), headers: auth,
+                               json: GeminiWire.encodeEmbeddings(request), stream: false)
+        return try GeminiWire.openAIEmbeddings(try await client.fetch(http), for: request)
     }
 
     var auth: [(name: String, value: String)] { [("x-goog-api-key", apiKey)] }

@@ -40,7 +40,8 @@ public struct OpenAICompatibleProvider: LLMProvider {
             throw UpstreamError(.invalidResponse("reply has no choices[0].message"))
         }
         return Completion(text: message.content ?? "", usage: reply.tokenUsage ?? .zero, provider: descriptor.name,
-                          model: model, finishReason: choice.finish_reason ?? "stop")
+                          model: model, finishReason: choice.finish_reason ?? "stop",
+                          toolCalls: try OpenAIWire.toolCalls(message.tool_calls))
     }
 
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, any Error> {
@@ -48,6 +49,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
         return makeChunkStream { [client, descriptor, url, auth] continuation in
             let http = client.post(url, headers: auth, json: OpenAIWire.encode(request, model: model, stream: true), stream: true)
             var text = ""
+            var tools = ToolCallAssembler()
             var usage = TokenUsage.zero
             var finishReason: String?
             let sawDone = try await client.events(http) { event throws(UpstreamError) in
@@ -61,6 +63,14 @@ public struct OpenAICompatibleProvider: LLMProvider {
                         text += piece
                         continuation.yield(.delta(piece))
                     }
+                    for call in choice.delta?.tool_calls ?? [] {
+                        let piece = ToolCallDelta(index: call.index ?? 0, id: call.id, name: call.function?.name,
+                                                  arguments: call.function?.arguments ?? "")
+                        guard tools.add(piece) else {
+                            throw UpstreamError(.invalidResponse("a streamed tool call began without its id or name"))
+                        }
+                        continuation.yield(.toolCall(piece))
+                    }
                     finishReason = choice.finish_reason ?? finishReason
                 }
                 usage = chunk.tokenUsage ?? usage
@@ -68,8 +78,16 @@ public struct OpenAICompatibleProvider: LLMProvider {
             }
             guard sawDone else { throw UpstreamError(.invalidResponse("stream ended before data: [DONE]")) }
             continuation.yield(.done(Completion(text: text, usage: usage, provider: descriptor.name, model: model,
-                                                finishReason: finishReason ?? "stop")))
+                                                finishReason: finishReason ?? "stop", toolCalls: tools.calls)))
         }
+    }
+
+    public func unsupportedField(in request: EmbeddingRequest) -> UnsupportedField? { nil }
+
+    /// The client's body as it is (its `model` is an embedding model's, not the chat model's),
+    /// and the upstream's answer as it is.
+    public func embed(_ request: EmbeddingRequest) async throws -> [UInt8] {
+        try await client.fetch(client.post("\(baseURL)/embeddings", headers: auth, json: request.body.bytes, stream: false))
     }
 
     private var url: String { "\(baseURL)/chat/completions" }

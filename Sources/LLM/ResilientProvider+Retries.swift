@@ -2,14 +2,20 @@ import Foundation
 
 extension ResilientProvider {
     /// Runs `operation` through the breaker, retrying what ``RetryPolicy`` allows while
-    /// `canRetry()` agrees (a stream stops agreeing once it has yielded a delta).
-    func withRetries<T>(canRetry: () -> Bool, _ operation: () async throws -> T) async throws(LLMError) -> T {
+    /// `canRetry()` agrees (a stream stops agreeing once it has yielded a delta). The error
+    /// thrown carries the last retry hint: the upstream's, or the breaker's open time.
+    func withRetries<T>(canRetry: () -> Bool, _ operation: () async throws -> T) async throws(UpstreamError) -> T {
         let started = timing.now()
         var attempt = 0
         while true {
             attempt += 1
-            if Task.isCancelled { throw .cancelled }
-            let permit = try breaker.acquire()
+            if Task.isCancelled { throw UpstreamError(.cancelled) }
+            let permit: CircuitBreaker.Permit
+            do {
+                permit = try breaker.acquire()
+            } catch {
+                throw UpstreamError(error, retryAfter: breaker.configuration.openDuration)
+            }
             let failure: UpstreamError
             do {
                 let value = try await operation()
@@ -20,13 +26,14 @@ extension ResilientProvider {
             }
             let error = redactor.redact(failure.error)
             breaker.record(Self.breakerOutcome(of: error), for: permit)
-            if error == .cancelled || Task.isCancelled { throw .cancelled }
+            if error == .cancelled || Task.isCancelled { throw UpstreamError(.cancelled) }
             noteFailedAttempt(error, attempt: attempt)
-            guard attempt < retry.maxAttempts, RetryPolicy.isRetryable(error), canRetry() else { throw error }
+            let final = UpstreamError(error, retryAfter: failure.retryAfter)
+            guard attempt < retry.maxAttempts, RetryPolicy.isRetryable(error), canRetry() else { throw final }
             let delay = retry.delay(afterAttempt: attempt, hint: failure.retryAfter, unitRandom: timing.random())
             guard timing.now() - started + delay <= retry.totalCap else {
                 logger.debug("LLM retry budget exhausted", metadata: ["llm.retry.delay_ms": "\(delay.curlMilliseconds)"])
-                throw error
+                throw final
             }
             metrics.retries.increment()
             logger.debug("LLM request retrying", metadata: [
@@ -35,7 +42,7 @@ extension ResilientProvider {
             do {
                 try await timing.sleep(delay)
             } catch {
-                throw .cancelled
+                throw UpstreamError(.cancelled)
             }
         }
     }
@@ -75,14 +82,18 @@ extension ResilientProvider {
         }
     }
 
-    /// The fallback reply, or rethrows (`.cancelled`, fallback disabled or not allowed).
-    func finishFailed(_ error: any Error, startedAt: ContinuousClock.Instant, mayFallBack: Bool) throws(LLMError) -> Completion {
+    /// The fallback reply, or rethrows (`.cancelled`, fallback disabled or not allowed): as
+    /// ``UpstreamError`` with its retry hint when the request does not allow a fallback (`/v1`
+    /// answers with the upstream's status and `Retry-After`), else as the plain ``LLMError``.
+    func finishFailed(_ error: any Error, startedAt: ContinuousClock.Instant, request: CompletionRequest, mayFallBack: Bool) throws -> Completion {
         metrics.duration.record(duration: timing.now() - startedAt)
-        let error = redactor.redact(UpstreamError.from(error).error)
+        let failure = UpstreamError.from(error)
+        let error = redactor.redact(failure.error)
         if error == .cancelled {
             metrics.count(.cancelled)
-            throw .cancelled
+            throw LLMError.cancelled
         }
+        let mayFallBack = mayFallBack && request.allowsFallback
         let fallback = mayFallBack ? fallbackText : nil
         let now = timing.now()
         record.withLock { record in
@@ -95,6 +106,7 @@ extension ResilientProvider {
         guard let fallback else {
             metrics.count(.error)
             logger.debug("LLM request failed", metadata: ["llm.error": "\(error)"])
+            if !request.allowsFallback { throw UpstreamError(error, retryAfter: failure.retryAfter) }
             throw error
         }
         metrics.count(.fallback)

@@ -8,7 +8,7 @@ extension ResilientProvider {
                 var final: Completion?
                 for try await chunk in inner.stream(request) {
                     switch chunk {
-                    case .delta:
+                    case .delta, .toolCall:
                         if !yielded { metrics.timeToFirstToken.record(duration: timing.now() - started) }
                         yielded = true
                         continuation.yield(chunk)
@@ -25,7 +25,7 @@ extension ResilientProvider {
             continuation.finish()
         } catch {
             do {
-                let fallback = try finishFailed(error, startedAt: started, mayFallBack: !yielded)
+                let fallback = try finishFailed(error, startedAt: started, request: request, mayFallBack: !yielded)
                 continuation.yield(.delta(fallback.text))
                 continuation.yield(.done(fallback))
                 continuation.finish()

@@ -14,6 +14,8 @@ import OracleCore
 /// - `stream` yields the fallback as one `.delta` plus `.done(isFallback)` when nothing had
 ///   been streamed yet; after a delta it ends by throwing the `LLMError` instead.
 /// - A cancelled caller gets `LLMError.cancelled`, never a fallback.
+/// - A request with `allowsFallback == false` (`/v1`, where nothing is saved) never gets one
+///   either: its failure is thrown as ``UpstreamError`` carrying the retry hint.
 ///
 /// Breaker accounting: 5xx, 408, 429, 401, 403, 404, timeouts, connection failures and
 /// unparseable replies count as failures (a bad key or an unknown model makes the provider
@@ -81,7 +83,25 @@ public final class ResilientProvider: LLMProvider {
             finishSucceeded(completion, startedAt: started)
             return completion
         } catch {
-            return try finishFailed(error, startedAt: started, mayFallBack: true)
+            return try finishFailed(error, startedAt: started, request: request, mayFallBack: true)
+        }
+    }
+
+    public func unsupportedField(in request: CompletionRequest) -> UnsupportedField? {
+        inner.unsupportedField(in: request)
+    }
+
+    public func unsupportedField(in request: EmbeddingRequest) -> UnsupportedField? {
+        inner.unsupportedField(in: request)
+    }
+
+    /// Through the breaker and retries like a completion, never a fallback; failures throw
+    /// ``UpstreamError`` with the retry hint. Not counted in the chat request metrics.
+    public func embed(_ request: EmbeddingRequest) async throws -> [UInt8] {
+        do {
+            return try await withRetries(canRetry: { true }) { try await self.inner.embed(request) }
+        } catch {
+            throw UpstreamError(redactor.redact(error.error), retryAfter: error.retryAfter)
         }
     }
 

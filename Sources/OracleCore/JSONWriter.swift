@@ -51,6 +51,30 @@ public struct JSONWriter {
         value(&self)
     }
 
+    /// A value that is already JSON text (a client's, forwarded): copied, never re-encoded.
+    @inlinable public mutating func raw(_ json: some Collection<UInt8>) { storage.append(contentsOf: json) }
+
+    /// A whole `"name":value` member that is already JSON text, inside an object.
+    @inlinable public mutating func rawMember(_ json: some Collection<UInt8>) {
+        separate()
+        storage.append(contentsOf: json)
+    }
+
+    /// Any ``JSONValue``, as JSON.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: storage.append(contentsOf: "null".utf8)
+        case .bool(let flag): bool(flag)
+        case .number(let number):
+            if number == number.rounded(), abs(number) < 1e15 { integer(Int(number)) } else { self.number(number) }
+        case .string(let text): string(text)
+        case .array(let items): array { json in for item in items { json.element { $0.value(item) } } }
+        case .object(let fields):
+            // Sorted, so the same value always gives the same bytes.
+            object { json in for (name, item) in fields.sorted(by: { $0.key < $1.key }) { json.field(name) { $0.value(item) } } }
+        }
+    }
+
     @inlinable public mutating func string(_ text: String) { appendString(text) }
     @inlinable public mutating func bool(_ flag: Bool) { storage.append(contentsOf: (flag ? "true" : "false").utf8) }
     @inlinable public mutating func integer(_ number: Int) { storage.append(contentsOf: String(number).utf8) }

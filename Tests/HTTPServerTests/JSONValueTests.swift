@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import OracleCore
 import Testing
 
 /// JSONValue reads any JSON document, and each value as its own type: `true` is not 1, "1" is

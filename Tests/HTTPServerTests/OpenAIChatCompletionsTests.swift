@@ -73,14 +73,15 @@ import Testing
         }
     }
 
-    @Test func unavailableUpstreamGivesTheFallbackFlagged() async throws {
+    /// Nothing is saved on /v1: an unavailable upstream is a 502 an SDK retries, not the fallback text.
+    @Test func unavailableUpstreamIsABadGatewayNotTheFallback() async throws {
         try await withUpstreamApp { client, app in
             app.upstream.enqueue(.status(503), times: 3)
             let response = try await client.post(Self.path, #"{"messages":[{"role":"user","content":"hi"}]}"#)
-            #expect(response.status == .ok)
-            let choice = (response.json["choices"] as? [[String: Any]])?.first
-            #expect((choice?["message"] as? [String: Any])?["content"] as? String == ResilientProvider.defaultFallbackText)
-            #expect((response.json["oracle"] as? [String: Any])?["fallback"] as? Bool == true)
+            #expect(response.status == .badGateway)
+            #expect((response.json["error"] as? [String: Any])?["code"] as? String == "upstream_failed")
+            #expect(!response.text.contains(ResilientProvider.defaultFallbackText))
+            #expect(app.upstream.requestCount == 3, "retried first")
         }
     }
 

@@ -3,11 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// Off-the-shelf clients over a real socket: curl always, the official `openai` Python
-/// package when it is installed (`pip install openai`); that test is skipped otherwise.
+/// Off-the-shelf clients over a real socket: curl, and the official `openai` Python package
+/// (pinned, in the virtualenv of `scripts/python-sdk-env.sh`; see OpenAISDKToolCallingTests).
 @Suite struct OpenAIClientTests {
-    static let pythonOpenAIInstalled = (try? runToolBlocking("/usr/bin/env", ["python3", "-c", "import openai"]).status) == 0
-
     @Test func curlStreamsChunksUntilDone() async throws {
         try await withUpstreamApp(replyText: "streamed over a socket", mode: .live) { client, _ in
             let port = try #require(client.port)
@@ -27,8 +25,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: pythonOpenAIInstalled, "skipped: the openai Python package is not installed (pip install openai)"))
-    func officialPythonSDKWorksUnchanged() async throws {
+    @Test func officialPythonSDKWorksUnchanged() async throws {
         try await withUpstreamApp(replyText: "hello from upstream", mode: .live) { client, _ in
             let port = try #require(client.port)
             let script = """
@@ -44,11 +41,11 @@ import Testing
                 if chunk.usage: usage = chunk.usage
             print("".join(parts), usage.total_tokens, sep="|")
             try:
-                c.chat.completions.create(model="x", messages=[{"role": "tool", "content": "x"}])
+                c.chat.completions.create(model="x", messages=[{"role": "function", "content": "x"}])
             except openai.BadRequestError as e:
                 print(e.status_code, "messages[0].role" in str(e), sep="|")
             """
-            let result = try await runTool("/usr/bin/env", ["python3", "-c", script])
+            let result = try await runTool(try await SDKPython.interpreter(), ["-c", script])
             #expect(result.status == 0, "\(result.output)")
             #expect(result.output.components(separatedBy: "\n").prefix(3) == [
                 "hello from upstream|4", "hello from upstream|17", "400|True",

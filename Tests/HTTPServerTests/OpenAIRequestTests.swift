@@ -35,7 +35,7 @@ import Testing
         (#"{}"#, "messages", "'messages' is required"),
         (#"{"messages":"hi"}"#, "messages", "must be an array"),
         (#"{"messages":[]}"#, "messages", "must not be empty"),
-        (#"{"messages":[{"role":"tool","content":"x"}]}"#, "messages[0].role", "must be one of system, developer, user, assistant"),
+        (#"{"messages":[{"role":"function","content":"x"}]}"#, "messages[0].role", "must be one of system, developer, user, assistant"),
         (#"{"messages":[{"content":"x"}]}"#, "messages[0].role", "is required"),
         (#"{"messages":[{"role":"user"}]}"#, "messages[0].content", "is required"),
         (#"{"messages":[{"role":"user","content":7}]}"#, "messages[0].content", "must be a string or an array of text parts"),

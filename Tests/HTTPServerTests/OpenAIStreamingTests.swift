@@ -65,13 +65,16 @@ import Testing
         }
     }
 
-    @Test func upstreamDownBeforeTheFirstChunkStreamsTheFallback() async throws {
+    /// Nothing is saved on /v1, so no fallback text: the stream has not begun, and the failure is its status.
+    @Test func upstreamDownBeforeTheFirstChunkIsAnHTTPError() async throws {
         try await withUpstreamApp(.openAI, ["LLM_MAX_ATTEMPTS": "1"]) { client, app in
             app.upstream.enqueue(.status(503))
             let response = try await client.post(Self.path, #"{"messages":[{"role":"user","content":"x"}],"stream":true}"#)
-            #expect(response.sseData.last == "[DONE]")
-            let finish = response.sseObjects.last(where: { $0["oracle"] != nil })
-            #expect((finish?["oracle"] as? [String: Any])?["fallback"] as? Bool == true)
+            #expect(response.status == .badGateway)
+            let error = try #require(response.json["error"] as? [String: Any])
+            #expect(error["type"] as? String == "server_error")
+            #expect(error["code"] as? String == "upstream_failed")
+            #expect(!response.text.contains(ResilientProvider.defaultFallbackText))
         }
     }
 }

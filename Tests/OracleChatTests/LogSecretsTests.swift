@@ -47,7 +47,7 @@ import Testing
         #expect(set == 200)
         let (completion, _) = try await Self.fetch(server, "POST", "/v1/chat/completions",
                                                    #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, client)
-        #expect(completion == 200)
+        #expect(completion == 502, "/v1 answers an unreachable provider honestly, never with the fallback")
         let log = server.stopAndReadLog()
         #expect(log.contains("trace"), "the log is at trace level")
         #expect(log.contains("ops.carol"), "the override's log line names the key")

@@ -66,3 +66,19 @@ public struct FakeUpstreamUsage: Sendable, Equatable {
 public struct FakeUpstreamError: Error, CustomStringConvertible {
     public var description: String
 }
+
+/// A function call ``FakeUpstream`` answers with (``FakeUpstream/toolCalls``). On the OpenAI
+/// wire its arguments stream in two pieces; on Gemini's it comes whole, without an id (Gemini
+/// may leave it out), so the gateway makes one.
+public struct FakeToolCall: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// JSON object text.
+    public var arguments: String
+
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+    }
+}

@@ -16,11 +16,11 @@ extension StateBox {
             method: request.method.rawValue, path: path,
             headers: request.headers.map { ($0.name.canonicalName.lowercased(), $0.value) }, body: body
         )
-        let (fault, replyText, usage) = state.withLock { state in
+        let (fault, replyText, usage, toolCalls) = state.withLock { state in
             state.requestCount += 1
             if state.recordsRequests { state.requests.append(recorded) }
             let fault = state.faults.isEmpty ? nil : state.faults.removeFirst()
-            return (fault, state.replyText, state.usage)
+            return (fault, state.replyText, state.usage, state.toolCalls)
         }
         // A webhook receiver for notifier tests: records the POST, answers 200 (or a queued status).
         if request.uri.path.hasSuffix("/hook") {
@@ -33,6 +33,12 @@ extension StateBox {
             return Self.json(202, #"{"status":"success","message":"Event processed"}"#)
         }
         if request.method == .get { return try await modelLookup(path: request.uri.path, fault: fault) }
+        if request.uri.path.hasSuffix("/embeddings") || request.uri.path.hasSuffix(":batchEmbedContents") {
+            if case .status(let code, let errorBody, _)? = fault {
+                return Self.json(code, errorBody.isEmpty ? #"{"error":{"code":\#(code),"message":"fake upstream error \#(code)"}}"# : errorBody)
+            }
+            return Self.json(200, Self.embeddings(body, gemini: request.uri.path.hasSuffix(":batchEmbedContents")))
+        }
         let wire: Wire
         let streaming: Bool
         if request.uri.path.hasSuffix(":generateContent") {
@@ -44,7 +50,9 @@ extension StateBox {
         } else {
             return Self.json(404, #"{"error":{"code":404,"message":"no such route"}}"#)
         }
-        let text = replyText ?? "Echo: \(Self.lastUserMessage(body, wire: wire))"
+        let toolOutput = Self.lastToolOutput(body, wire: wire)
+        let calls = toolOutput == nil ? toolCalls : []
+        let text = toolOutput.map { "Tool said: \($0)" } ?? replyText ?? "Echo: \(Self.lastUserMessage(body, wire: wire))"
         let pieces = Self.pieces(of: text)
 
         switch fault {
@@ -72,6 +80,9 @@ extension StateBox {
             break
         }
 
+        if !calls.isEmpty {
+            return Self.toolCallAnswer(calls, wire: wire, streaming: streaming, usage: usage)
+        }
         guard streaming else {
             return Self.json(200, wire == .gemini ? Self.geminiJSON(text: text, usage: usage, final: true)
                                                   : Self.openAIJSON(text: text, usage: usage))
@@ -156,6 +167,85 @@ extension StateBox {
         return pieces
     }
 
+    /// The tool calls, whole or streamed: OpenAI's arguments in two pieces after a first piece
+    /// with id and name; Gemini's calls whole, without ids.
+    private static func toolCallAnswer(_ calls: [FakeToolCall], wire: Wire, streaming: Bool, usage: FakeUpstreamUsage) -> Response {
+        switch wire {
+        case .openAI:
+            let whole: [[String: Any]] = calls.map {
+                ["id": $0.id, "type": "function", "function": ["name": $0.name, "arguments": $0.arguments]]
+            }
+            guard streaming else {
+                return json(200, encode([
+                    "id": "chatcmpl-fake", "object": "chat.completion", "model": "fake-gpt",
+                    "choices": [["index": 0, "message": ["role": "assistant", "content": NSNull(), "tool_calls": whole],
+                                 "finish_reason": "tool_calls"]],
+                ] as [String: Any]).replacingOccurrences(of: "\"choices\"", with: "\"usage\":\(openAIUsage(usage)),\"choices\""))
+            }
+            var events: [String] = []
+            for (index, call) in calls.enumerated() {
+                let head: [String: Any] = ["index": index, "id": call.id, "type": "function", "function": ["name": call.name, "arguments": ""]]
+                events.append("data: \(encode(["choices": [["index": 0, "delta": ["role": "assistant", "tool_calls": [head]]]]] as [String: Any]))\n\n")
+                let middle = call.arguments.index(call.arguments.startIndex, offsetBy: call.arguments.count / 2)
+                for piece in [String(call.arguments[..<middle]), String(call.arguments[middle...])] {
+                    let delta: [String: Any] = ["index": index, "function": ["arguments": piece]]
+                    events.append("data: \(encode(["choices": [["index": 0, "delta": ["tool_calls": [delta]]]]] as [String: Any]))\n\n")
+                }
+            }
+            events.append("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n")
+            events.append("data: {\"choices\":[],\"usage\":\(openAIUsage(usage))}\n\n")
+            events.append("data: [DONE]\n\n")
+            return sse(events)
+        case .gemini:
+            let parts: [[String: Any]] = calls.map { call in
+                let args = (try? JSONSerialization.jsonObject(with: Data(call.arguments.utf8))) ?? [:]
+                return ["functionCall": ["name": call.name, "args": args]]
+            }
+            let answer = encode([
+                "candidates": [["content": ["role": "model", "parts": parts], "finishReason": "STOP", "index": 0]],
+                "usageMetadata": ["promptTokenCount": usage.prompt, "candidatesTokenCount": usage.completion,
+                                  "totalTokenCount": usage.prompt + usage.completion, "cachedContentTokenCount": usage.cached],
+            ] as [String: Any])
+            return streaming ? sse(["data: \(answer)\r\n\r\n"]) : json(200, answer)
+        }
+    }
+
+    /// The output of the tool whose answer ends the conversation, when it ends with one.
+    private static func lastToolOutput(_ body: String, wire: Wire) -> String? {
+        // The byte loop first: GatewayBench's requests never carry a tool's output.
+        guard contains(body, toolBytes),
+              let root = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+        switch wire {
+        case .gemini:
+            let parts = (root["contents"] as? [[String: Any]])?.last?["parts"] as? [[String: Any]] ?? []
+            let responses = parts.compactMap { $0["functionResponse"] as? [String: Any] }
+            guard !responses.isEmpty else { return nil }
+            return responses.map { encode($0["response"] ?? [:]) }.joined(separator: " ")
+        case .openAI:
+            guard let last = (root["messages"] as? [[String: Any]])?.last, last["role"] as? String == "tool" else { return nil }
+            return last["content"] as? String
+        }
+    }
+
+    /// Three numbers per input (the input's length, then 0.5 and -1), in either wire's shape.
+    private static func embeddings(_ body: String, gemini: Bool) -> String {
+        let root = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+        if gemini {
+            let requests = root["requests"] as? [[String: Any]] ?? []
+            let values = requests.map { request -> [String: Any] in
+                let parts = (request["content"] as? [String: Any])?["parts"] as? [[String: Any]] ?? []
+                let text = parts.compactMap { $0["text"] as? String }.joined()
+                return ["values": [Double(text.count), 0.5, -1]]
+            }
+            return encode(["embeddings": values])
+        }
+        let inputs: [String] = (root["input"] as? [String]) ?? [(root["input"] as? String) ?? ""]
+        let data = inputs.enumerated().map { index, text -> [String: Any] in
+            ["object": "embedding", "index": index, "embedding": [Double(text.count), 0.5, -1]]
+        }
+        return encode(["object": "list", "data": data, "model": root["model"] ?? "", "usage": ["prompt_tokens": 2, "total_tokens": 2]] as [String: Any])
+    }
+
     private static func lastUserMessage(_ body: String, wire: Wire) -> String {
         guard let root = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return "" }
         switch wire {
@@ -166,7 +256,10 @@ extension StateBox {
             return parts.compactMap { $0["text"] as? String }.joined()
         case .openAI:
             let messages = root["messages"] as? [[String: Any]] ?? []
-            return messages.last(where: { ($0["role"] as? String) == "user" })?["content"] as? String ?? ""
+            let content = messages.last(where: { ($0["role"] as? String) == "user" })?["content"]
+            // A client's text parts reach the upstream as sent; joined as the gateway used to.
+            if let parts = content as? [[String: Any]] { return parts.compactMap { $0["text"] as? String }.joined(separator: "\n") }
+            return content as? String ?? ""
         }
     }
 
@@ -207,6 +300,7 @@ extension StateBox {
     }
 
     private static let streamTrue = Array(#""stream":true"#.utf8)
+    private static let toolBytes = Array("tool".utf8)
 
     /// Whether `text` holds `bytes`, by a plain loop: the generic searches cost more than the whole answer.
     private static func contains(_ text: String, _ bytes: [UInt8]) -> Bool {

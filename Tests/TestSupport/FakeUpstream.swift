@@ -29,6 +29,8 @@ public final class FakeUpstream: Sendable {
         var recordsRequests = true
         var replyText: String?
         var usage = FakeUpstreamUsage()
+        /// Asked for when the request's last message is the user's (not a tool's output).
+        var toolCalls: [FakeToolCall] = []
         /// Set by `stop()`: stalled and slow handlers end at once.
         var stopping = false
     }
@@ -99,6 +101,13 @@ public final class FakeUpstream: Sendable {
     public var replyText: String? {
         get { box.state.withLock { $0.replyText } }
         set { box.state.withLock { $0.replyText = newValue } }
+    }
+
+    /// Tool calls to answer with whenever the request's last message is the user's; a request
+    /// ending with a tool's output is answered `Tool said: <output>` (the second turn of an agent loop).
+    public var toolCalls: [FakeToolCall] {
+        get { box.state.withLock { $0.toolCalls } }
+        set { box.state.withLock { $0.toolCalls = newValue } }
     }
 
     public var usage: FakeUpstreamUsage {

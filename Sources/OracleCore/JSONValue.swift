@@ -1,3 +1,4 @@
+// Shared by the HTTP layer (request bodies) and the LLM wires (tool schemas and arguments that pass through).
 import Foundation
 
 /// Any JSON value, decoded strictly (a number is never a boolean), so request fields can be
