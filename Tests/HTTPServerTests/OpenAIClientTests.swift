@@ -1,12 +1,15 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import OracleCore
 import Testing
 
 /// Off-the-shelf clients over a real socket: curl always, the official `openai` Python
 /// package when it is installed (`pip install openai`); that test is skipped otherwise.
 @Suite struct OpenAIClientTests {
-    static let pythonOpenAIInstalled = (try? runToolBlocking("/usr/bin/env", ["python3", "-c", "import openai"]).status) == 0
+    static func pythonOpenAIInstalled() async -> Bool {
+        (try? await runTool("/usr/bin/env", ["python3", "-c", "import openai"]).status) == 0
+    }
 
     @Test func curlStreamsChunksUntilDone() async throws {
         try await withUpstreamApp(replyText: "streamed over a socket", mode: .live) { client, _ in
@@ -27,7 +30,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: pythonOpenAIInstalled, "skipped: the openai Python package is not installed (pip install openai)"))
+    @Test(.enabled("skipped: the openai Python package is not installed (pip install openai)") { await pythonOpenAIInstalled() })
     func officialPythonSDKWorksUnchanged() async throws {
         try await withUpstreamApp(replyText: "hello from upstream", mode: .live) { client, _ in
             let port = try #require(client.port)
@@ -57,25 +60,8 @@ import Testing
     }
 }
 
-/// Runs a program to completion on a dispatch thread (never blocking the server's threads in
-/// this process); stdout and stderr together.
+/// Runs a program to completion (SIGTERM at 60 s); stdout, then stderr.
 func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try runToolBlocking(path, arguments) })
-        }
-    }
-}
-
-func runToolBlocking(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let outcome = try await ChildProcess.run(path, arguments, timeout: .seconds(60))
+    return (outcome.status, outcome.stdout + outcome.stderr)
 }
