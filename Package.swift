@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // The contacts file (config/contacts.yaml) is YAML, as operators write Alertmanager's.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Child processes (diagnostics' tar/pkg-config, and the tests' `oracle-chat`, curl, python3)
+        // are spawned with it, never Foundation.Process: see OracleCore/ChildProcess.swift.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // MARK: C libraries (Debian: liblua5.4-dev, libcurl4-openssl-dev)
@@ -35,6 +38,7 @@ let package = Package(
         .target(name: "OracleCore", dependencies: [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         // The C half of the Lua host: allocator, count hook, trampoline, bounded library functions.
         .target(name: "CLuaHost", dependencies: ["CLua"]),
@@ -117,6 +121,7 @@ let package = Package(
         // MARK: Tests (Swift Testing), one target per module
         .target(name: "TestSupport", dependencies: [
             "OracleCore",
+            .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/TestSupport"),
@@ -141,7 +146,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "OracleChatTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "OracleChatTests", dependencies: ["OracleCore", "TestSupport"]),
         .testTarget(name: "SessionsTests", dependencies: [
             "Sessions", "Storage", "Policies", "LLM", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

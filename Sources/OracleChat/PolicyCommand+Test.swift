@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HTTPServer
+import LuaRuntime
 import Policies
 
 extension PolicyCommand {
@@ -45,7 +47,11 @@ extension PolicyCommand {
                 throw PolicyCommand.fail("test library \(library) not found (set LUA_DIR)", code: 2)
             }
             let (folder, files) = try resolveTarget(folders)
-            let runner = PolicyTestRunner(policiesDirectory: folder, luaDirectory: folders.lua)
+            // The configured limits (POLICY_*), raised for tests as the server raises them: what
+            // passes here is what the server accepts on a reload.
+            let serving = (try? folders.loaded.validated()).map { PolicyHost.Configuration(settings: $0).limits } ?? LuaLimits()
+            let runner = PolicyTestRunner(policiesDirectory: folder, luaDirectory: folders.lua,
+                                          limits: serving.forTests(atLeast: PolicyTestRunner.testMinimum), servingLimits: serving)
             let once = { () -> Bool in
                 let report = runner.run(files: files, filter: filter, coverage: coverage || threshold != nil)
                 return emit(report)

@@ -38,8 +38,9 @@ extension PolicyHost {
         try Data(text.utf8).write(to: URL(fileURLWithPath: scratchFile))
         var scratchRunner = runner
         scratchRunner.policiesDirectory = scratch
-        // A reload (and a shutdown waiting behind it) is held by its tests for at most this long.
-        scratchRunner.timeLimit = .seconds(10)
+        // A reload (and a shutdown waiting behind it) is held by its tests for at most this long:
+        // 10 s with the shipped limits, longer where a test may take longer (a loaded test machine).
+        scratchRunner.timeLimit = max(.seconds(10), (runner.limits.timeout ?? .zero) * 5)
         var report = scratchRunner.run(files: [scratchFile], candidate: candidate, stopAtFirstFailure: true)
         func real(_ text: String?) -> String? { text?.replacingOccurrences(of: scratchFile, with: testFile) }
         report.results = report.results.map { result in

@@ -22,8 +22,10 @@ public struct PolicyTestRunner: Sendable {
     public var servingLimits: LuaLimits
     /// The longest a whole run may take: each test is bounded, their number is not (15 cases
     /// just under the 2 s limit each held a reload, and shutdown behind it, for 26 s). Tests not
-    /// started by then are not run and the run fails. Nil: no bound.
-    public var timeLimit: Duration? = .seconds(20)
+    /// started by then are not run and the run fails. Nil: no bound. Ten times a test's own
+    /// limit, at least 20 s: a configuration that gives each test longer (a loaded test machine)
+    /// gives the run longer too.
+    public var timeLimit: Duration?
 
     /// The least a test gets in budget, time, error messages and source size, whatever the
     /// serving limits (``LuaLimits/forTests(atLeast:)``).
@@ -37,6 +39,7 @@ public struct PolicyTestRunner: Sendable {
         self.luaDirectory = luaDirectory
         self.limits = limits
         self.servingLimits = servingLimits
+        self.timeLimit = max(.seconds(20), (limits.timeout ?? .zero) * 10)
     }
 
     /// Test files under `directory` (recursively), sorted.

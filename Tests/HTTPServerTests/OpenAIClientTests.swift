@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import OracleCore
 import Testing
 
 /// Off-the-shelf clients over a real socket: curl, and the official `openai` Python package
@@ -54,25 +55,8 @@ import Testing
     }
 }
 
-/// Runs a program to completion on a dispatch thread (never blocking the server's threads in
-/// this process); stdout and stderr together.
+/// Runs a program to completion (SIGTERM at 60 s); stdout, then stderr.
 func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try runToolBlocking(path, arguments) })
-        }
-    }
-}
-
-func runToolBlocking(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let outcome = try await ChildProcess.run(path, arguments, timeout: .seconds(60))
+    return (outcome.status, outcome.stdout + outcome.stderr)
 }

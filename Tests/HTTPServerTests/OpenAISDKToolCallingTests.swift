@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import LLM
+import OracleCore
 import Testing
 import TestSupport
 
@@ -157,9 +158,11 @@ import TestSupport
 enum SDKPython {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private static let made = Task<String, any Error> {
-        let result = try await runTool("/bin/bash", [root.appendingPathComponent("scripts/python-sdk-env.sh").path])
-        guard result.status == 0, let path = result.output.split(separator: "\n").last.map(String.init), path.hasSuffix("/python") else {
-            throw SDKPythonError(output: result.output)
+        // The interpreter's path is stdout's last line; pip may talk on stderr.
+        let result = try await ChildProcess.run("/bin/bash", [root.appendingPathComponent("scripts/python-sdk-env.sh").path],
+                                                timeout: .seconds(600))
+        guard result.status == 0, let path = result.stdout.split(separator: "\n").last.map(String.init), path.hasSuffix("/python") else {
+            throw SDKPythonError(output: result.stdout + result.stderr)
         }
         return path
     }

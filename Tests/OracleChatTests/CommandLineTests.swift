@@ -3,22 +3,22 @@ import Testing
 import TestSupport
 
 @Suite(.serialized) struct CommandLineTests {
-    @Test func versionFlag() throws {
-        let result = try OracleChatBinary.run(["--version"])
+    @Test func versionFlag() async throws {
+        let result = try await OracleChatBinary.run(["--version"])
         #expect(result.status == 0)
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
-    @Test func usageErrorsExitWithTwo() throws {
-        let unknown = try OracleChatBinary.run(["policy", "check", "--no-such-flag"])
+    @Test func usageErrorsExitWithTwo() async throws {
+        let unknown = try await OracleChatBinary.run(["policy", "check", "--no-such-flag"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("--no-such-flag"))
-        #expect(try OracleChatBinary.run(["no-such-command"]).status == 2)
-        #expect(try OracleChatBinary.run(["--help"]).status == 0)
+        #expect(try await OracleChatBinary.run(["no-such-command"]).status == 2)
+        #expect(try await OracleChatBinary.run(["--help"]).status == 0)
     }
 
-    @Test func configCheckReportsEveryProblem() throws {
-        let result = try OracleChatBinary.run(["config", "check"], environment: [
+    @Test func configCheckReportsEveryProblem() async throws {
+        let result = try await OracleChatBinary.run(["config", "check"], environment: [
             "GRADUAL_ROLLOUT_PERCENTAGE": "150", "PERSISTENT_SESSION_TIMEOUT": "30",
         ])
         #expect(result.status == 1)
@@ -28,7 +28,7 @@ import TestSupport
 
     /// A bad `ADMIN_API_KEYS` is named with what is wrong and where, and no key (nor anything a
     /// swapped `key:name` pair could make a key) is printed.
-    @Test func configCheckNamesABadAdminKeyListWithoutEchoingAKey() throws {
+    @Test func configCheckNamesABadAdminKeyListWithoutEchoingAKey() async throws {
         let secret = "s3cret-admin-key-value"
         let cases: [(value: String, says: String)] = [
             ("alice:\(secret),\(secret)", "entry 2 of 2 has no ':'"),
@@ -37,24 +37,24 @@ import TestSupport
             ("alice:", "entry 1 of 1 has none"),
         ]
         for (value, says) in cases {
-            let result = try OracleChatBinary.run(["config", "check"], environment: ["ADMIN_API_KEYS": value])
+            let result = try await OracleChatBinary.run(["config", "check"], environment: ["ADMIN_API_KEYS": value])
             #expect(result.status == 1, "\(value)")
             #expect(result.stderr.contains("ADMIN_API_KEYS must") && result.stderr.contains(says), "\(result.stderr)")
             #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret))
             #expect(!result.stderr.contains("Alice Smith"))
         }
-        let clash = try OracleChatBinary.run(["config", "check"], environment: [
+        let clash = try await OracleChatBinary.run(["config", "check"], environment: [
             "ADMIN_API_KEYS": "admin:\(secret)", "ADMIN_API_KEY": "other-\(secret)"])
         #expect(clash.status == 1 && clash.stderr.contains("ADMIN_API_KEYS must not name a key 'admin' while ADMIN_API_KEY is set"))
         #expect(!clash.stderr.contains(secret))
-        let fine = try OracleChatBinary.run(["config", "check"], environment: ["ADMIN_API_KEYS": "alice:\(secret),ci-bot.2:k2"])
+        let fine = try await OracleChatBinary.run(["config", "check"], environment: ["ADMIN_API_KEYS": "alice:\(secret),ci-bot.2:k2"])
         #expect(fine.status == 0, "\(fine.stderr)")
     }
 
-    @Test func serveRefusesInvalidConfigWithExitCode2() throws {
+    @Test func serveRefusesInvalidConfigWithExitCode2() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let result = try OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")],
+        let result = try await OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")],
                                               environment: ["GRADUAL_ROLLOUT_PERCENTAGE": "abc"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("GRADUAL_ROLLOUT_PERCENTAGE must be an integer 0–100"))
@@ -63,7 +63,7 @@ import TestSupport
 
     /// A broken contacts file is a configuration problem: `config check` names it, `serve`
     /// refuses to start before opening the database; neither echoes a webhook URL.
-    @Test func aBrokenContactsFileIsRefusedByCheckAndServe() throws {
+    @Test func aBrokenContactsFileIsRefusedByCheckAndServe() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try """
@@ -72,10 +72,10 @@ import TestSupport
             roles:
               oncall: [slack]
             """.write(toFile: dir.file("contacts.yaml"), atomically: true, encoding: .utf8)
-        let check = try OracleChatBinary.run(["config", "check"], environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
+        let check = try await OracleChatBinary.run(["config", "check"], environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
         #expect(check.status == 1)
         #expect(check.stderr.contains("CONTACTS_FILE: \(dir.file("contacts.yaml")): unknown key channels.slack.colour"))
-        let serve = try OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")],
+        let serve = try await OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")],
                                              environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
         #expect(serve.status == 2)
         #expect(serve.stderr.contains("unknown key channels.slack.colour"))
@@ -90,13 +90,13 @@ import TestSupport
             roles:
               oncall: [slack, log]
             """.write(toFile: dir.file("contacts.yaml"), atomically: true, encoding: .utf8)
-        let warned = try OracleChatBinary.run(["config", "check"], environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
+        let warned = try await OracleChatBinary.run(["config", "check"], environment: ["CONTACTS_FILE": dir.file("contacts.yaml")])
         #expect(warned.status == 0)
         #expect(warned.stderr.contains("warning: contacts channel slack is not configured (SLACK_URL_NOT_SET is not set)"))
     }
 
-    @Test func missingExplicitConfigFileIsAnError() throws {
-        let result = try OracleChatBinary.run(["config", "check", "--config", "/nonexistent/oracle.env"])
+    @Test func missingExplicitConfigFileIsAnError() async throws {
+        let result = try await OracleChatBinary.run(["config", "check", "--config", "/nonexistent/oracle.env"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("/nonexistent/oracle.env"))
     }
@@ -106,7 +106,7 @@ import TestSupport
         defer { dir.remove() }
         let env = ["DATABASE_URL": "sqlite://" + dir.file("data/oracle_sessions.db"), "LOG_LEVEL": "info"]
         var ids: [String] = []
-        let first = try ServerProcess(environment: env)
+        let first = try await ServerProcess(environment: env)
         for i in 1...3 {
             let (status, session) = try await first.request("POST", "/api/v1/sessions/", body: "{\"title\":\"s\(i)\"}")
             #expect(status == 201)
@@ -115,10 +115,9 @@ import TestSupport
             let (sent, _) = try await first.request("POST", "/api/v1/sessions/\(id)/messages", body: "{\"content\":\"hello \(i)\"}")
             #expect(sent == 200)
         }
-        #expect(first.stop() == 0, "graceful shutdown on SIGTERM exits 0")
+        #expect(await first.stop() == 0, "graceful shutdown on SIGTERM exits 0")
 
-        let second = try ServerProcess(environment: env)
-        defer { _ = second.stop() }
+        let second = try await ServerProcess(environment: env)
         let (_, list) = try await second.request("GET", "/api/v1/sessions")
         #expect(list["total"] as? Int == 3)
         for (i, id) in ids.enumerated() {
@@ -128,5 +127,6 @@ import TestSupport
             #expect(messages.first?["content"] as? String == "hello \(i + 1)")
             #expect(messages.last?["role"] as? String == "assistant")
         }
+        _ = await second.stop()
     }
 }

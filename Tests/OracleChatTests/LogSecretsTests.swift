@@ -21,7 +21,7 @@ import Testing
         defer { dir.remove() }
         // An upstream that refuses connections: every send fails and logs its error path.
         let closedPort = try Self.unusedPort()
-        let server = try ServerProcess(environment: [
+        let server = try await ServerProcess(environment: [
             "DATABASE_URL": "sqlite://" + dir.file("data/oracle_sessions.db"), "LOG_LEVEL": "trace",
             "POLICIES_DIR": MetricsServeTests.root + "/policies", "LUA_DIR": MetricsServeTests.root + "/lua",
             "CHAT_API_KEYS": "\(Self.clientKey):acme", "ADMIN_API_KEY": Self.adminKey,
@@ -48,7 +48,7 @@ import Testing
         let (completion, _) = try await Self.fetch(server, "POST", "/v1/chat/completions",
                                                    #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, client)
         #expect(completion == 502, "/v1 answers an unreachable provider honestly, never with the fallback")
-        let log = server.stopAndReadLog()
+        let log = await server.stopAndReadLog()
         #expect(log.contains("trace"), "the log is at trace level")
         #expect(log.contains("ops.carol"), "the override's log line names the key")
         for secret in [Self.clientKey, Self.adminKey, Self.namedAdminKey, Self.openAIKey, Self.geminiKey, Self.webhookToken,

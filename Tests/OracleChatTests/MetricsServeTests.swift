@@ -27,11 +27,10 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let admin = "admin-key-metrics-0123456789"
-        let server = try ServerProcess(environment: [
+        let server = try await ServerProcess(environment: [
             "DATABASE_URL": "sqlite://" + dir.file("data/oracle_sessions.db"), "ADMIN_API_KEY": admin,
             "POLICIES_DIR": Self.root + "/policies", "LUA_DIR": Self.root + "/lua", "LLM_PROVIDER": "offline",
         ])
-        defer { _ = server.stop() }
         let (created, session) = try await server.request("POST", "/api/v1/sessions/", body: #"{"title":"metrics"}"#)
         #expect(created == 201)
         let id = try #require(session["id"] as? String)
@@ -49,5 +48,6 @@ import Testing
         #expect(text.contains("policy_evaluations_total{"))
         #expect(text.contains("process_resident_memory_bytes "))
         #expect(!text.contains(id))
+        _ = await server.stop()
     }
 }

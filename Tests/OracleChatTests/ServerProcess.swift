@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import OracleCore
 import TestSupport
 
 /// The built `oracle-chat` executable, run as a child process the way an operator runs it.
@@ -22,75 +23,47 @@ struct OracleChatBinary {
         var stderr: String
     }
 
-    /// Runs to completion (bounded by `timeout`).
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    /// Runs to completion: SIGTERM at `timeout` seconds (SIGKILL 2 s later); stdout and stderr
+    /// kept up to 4 MiB each. Spawned by `ChildProcess` (swift-subprocess), never Foundation.Process.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30) async throws -> Result {
+        let outcome = try await ChildProcess.run(path, arguments, environment: environment,
+                                                 timeout: .milliseconds(Int(timeout * 1000)))
+        return Result(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 }
 
-/// A running `oracle-chat serve` on a free loopback port.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+/// A running `oracle-chat serve` on a free loopback port. A server whose `ServerProcess` is
+/// released while it runs (a test that threw) gets SIGTERM, then SIGKILL.
+final class ServerProcess: Sendable {
+    let child: RunningChild
     let port: Int
-    private let stderrPipe = Pipe()
 
-    init(arguments: [String] = [], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: OracleChatBinary.path)
-        process.arguments = ["serve", "--port", "0"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+    var processIdentifier: Int32 { child.processIdentifier }
+
+    init(arguments: [String] = [], environment: [String: String]) async throws {
+        child = try await RunningChild(OracleChatBinary.path, ["serve", "--port", "0"] + arguments, environment: environment)
         // The startup line names the bound address: http.address=127.0.0.1:PORT
-        var log = ""
-        let deadline = Date().addingTimeInterval(30)
-        var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
-            let data = stderrPipe.fileHandleForReading.availableData
-            log += String(decoding: data, as: UTF8.self)
-            if let range = log.range(of: #"http\.address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                found = Int(log[range].split(separator: ":").last!)
-            }
+        let line = await child.waitFor(.standardError, timeout: .seconds(30)) {
+            $0.range(of: #"http\.address=127\.0\.0\.1:(\d+)"#, options: .regularExpression)
         }
-        guard let found else {
-            process.terminate()
-            throw ServerStartError(log: log)
+        guard let line, let found = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+            await child.stop()
+            throw ServerStartError(log: child.text(.standardError))
         }
         port = found
-        startupLog = log
     }
 
-    /// What the server wrote to stderr up to its listening line.
-    private(set) var startupLog = ""
-
     /// SIGTERM, wait for exit, and return everything the server wrote to stderr.
-    func stopAndReadLog() -> String {
-        _ = stop()
-        return startupLog + String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    func stopAndReadLog() async -> String {
+        _ = await stop()
+        return child.text(.standardError)
     }
 
     struct ServerStartError: Error { let log: String }
 
-    /// SIGTERM, then wait for exit.
-    func stop() -> Int32 {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// SIGTERM, then wait for exit (SIGKILL after 30 s); the exit status, or the signal's number.
+    func stop() async -> Int32 {
+        await child.stop().status
     }
 
     func request(_ method: String, _ path: String, body: String? = nil) async throws -> (Int, [String: Any]) {

@@ -29,6 +29,9 @@ struct PolicyHostFixture {
     /// The serving limits, with a wall-clock limit no busy test machine reaches: the instruction
     /// budget still stops runaway code deterministically. Tests of the time limit pass their own.
     static let testLimits = LuaLimits(timeout: .seconds(30))
+    /// What `oracle-chat policy test` gives a test, with the same roomy wall-clock limit: for
+    /// in-process runs of whole test folders beside the rest of the suite.
+    static let runnerLimits = PolicyTestRunner.testLimits.forTests(atLeast: testLimits)
 
     func makeHost(limits: LuaLimits = Self.testLimits, sampleRates: [PolicyKind: Double] = [:],
                   redactor: Redactor = Redactor(secrets: []), probe: ActivationProbe? = nil,

@@ -52,7 +52,8 @@ import Testing
         #expect(try readTests(fixture) == t1)
         #expect(host.status().first { $0.name == "rollout" }?.state == "ok")
 
-        let report = PolicyTestRunner(policiesDirectory: fixture.policies, luaDirectory: fixture.lua).run()
+        let report = PolicyTestRunner(policiesDirectory: fixture.policies, luaDirectory: fixture.lua,
+                                      limits: PolicyHostFixture.runnerLimits).run()
         #expect(report.failed == 0 && report.passed > 0, "\(report.summaryLine)")
 
         let restarted = fixture.makeHost()

@@ -1,4 +1,5 @@
 import Foundation
+import OracleCore
 import Policies
 import Testing
 import TestSupport
@@ -43,7 +44,7 @@ import TestSupport
         #expect(plain?["coverage"] is NSNull)
     }
 
-    @Test func junitIsValidXMLWithOneSuitePerFile() throws {
+    @Test func junitIsValidXMLWithOneSuitePerFile() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         var report = Fixture.run("failing")
@@ -58,7 +59,7 @@ import TestSupport
             print(len(suites), sum(len(s.findall('testcase')) for s in suites), len(root.findall('.//failure')))
             print(root.find(".//testcase[@name='test_cases/bad <case> & \\"quoted\\"']/failure").get('message'))
             """
-        let result = try Shell.run("/usr/bin/env", ["python3", "-c", script, dir.file("report.xml")])
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script, dir.file("report.xml")], timeout: .seconds(60))
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first == "4 10 3")
@@ -86,22 +87,5 @@ import TestSupport
         }
         #expect(lines.contains { $0.hasPrefix("ok 6 - ") && $0.hasSuffix("todo_bucket_boundary # SKIP todo") })
         #expect(lines.contains("# 3 passed, 2 failed, 1 skipped"))
-    }
-}
-
-/// Runs a program to completion and captures its output.
-enum Shell {
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 }

@@ -118,8 +118,8 @@ import Testing
     }
 
     @Test func shippedPoliciesPassWithFullLineCoverage() {
-        let report = PolicyTestRunner(policiesDirectory: Fixture.repository + "/policies", luaDirectory: Fixture.lua)
-            .run(coverage: true)
+        let report = PolicyTestRunner(policiesDirectory: Fixture.repository + "/policies", luaDirectory: Fixture.lua,
+                                      limits: PolicyHostFixture.runnerLimits).run(coverage: true)
         #expect(report.failed == 0, "\(report.results.filter { $0.status == .failed }.map { "\($0.name): \($0.message ?? "")" })")
         #expect(report.coverage?.count == 4)
         for policy in report.coverage ?? [] {

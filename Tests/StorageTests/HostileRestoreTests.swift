@@ -122,11 +122,7 @@ import Glibc
         let (fixture, backup) = try await prepared()
         defer { fixture.close() }
         // The PID of a process that has exited: what a restore killed part-way leaves behind.
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
-        exited.waitUntilExit()
-        let dead = exited.processIdentifier
+        let dead = try await ChildProcess.run("/bin/true", timeout: .seconds(30)).processIdentifier
         let folder = (fixture.location.path as NSString).deletingLastPathComponent
         let name = "." + (fixture.location.path as NSString).lastPathComponent + ".restore-"
         let left = ["\(dead)", "\(dead)-journal"].map { "\(folder)/\(name)\($0)" }
