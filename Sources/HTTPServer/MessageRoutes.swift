@@ -28,11 +28,14 @@ struct MessageRoutes {
         let content = try body.string("content", maxLength: state.config.maxMessageLength)
         let wantsStream = try body.optionalBool("stream")
             ?? (request.headers[.accept]?.contains("text/event-stream") ?? false)
+        let ticket = try await state.admit(context, route: .sessions, endpoint: "messages",
+                                           model: state.provider.descriptor.model, promptBytes: content.utf8.count)
         if wantsStream {
-            return try await stream(sessionID: id, tenant: context.tenant, content: content)
+            return try await stream(sessionID: id, tenant: context.tenant, content: content, ticket: ticket)
         }
         do {
             let exchange = try await state.chat.send(sessionID: id, tenant: context.tenant, content: content)
+            ticket.completed(exchange.completion.usage)
             return Self.replyBody(exchange, offline: state.provider.descriptor.isOffline).response()
         } catch {
             guard case ChatError.upstreamFailed(let userMessageID, let reason) = error else { throw error }
@@ -44,16 +47,17 @@ struct MessageRoutes {
 
     /// `event: delta` per piece, then `event: done` with the JSON reply, or `event: error` when
     /// the provider's stream ends early.
-    func stream(sessionID: String, tenant: String, content: String) async throws -> Response {
+    func stream(sessionID: String, tenant: String, content: String, ticket: Admission.Ticket) async throws -> Response {
         let chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
         let offline = state.provider.descriptor.isOffline
         return ServerSentEvents.response(ending: nil) { writer in
             await ServerSentEvents.relay(chat.events, to: &writer, frame: { event in
                 switch event {
                 case .delta(let text):
-                    ServerSentEvents.frame(event: "delta", JSONValue.object(["type": .string("delta"), "text": .string(text)]))
+                    return ServerSentEvents.frame(event: "delta", JSONValue.object(["type": .string("delta"), "text": .string(text)]))
                 case .done(let exchange):
-                    ServerSentEvents.frame(event: "done", json: Data(Self.replyBody(exchange, offline: offline).json()))
+                    ticket.completed(exchange.completion.usage)
+                    return ServerSentEvents.frame(event: "done", json: Data(Self.replyBody(exchange, offline: offline).json()))
                 }
             }, failure: { error in
                 guard let error = error as? ChatError else { return nil }

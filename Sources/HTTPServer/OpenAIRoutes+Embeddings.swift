@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LLM
 import OracleCore
+import Sessions
 
 /// `POST /v1/embeddings`: to an OpenAI-compatible provider the client's body goes as it is (its
 /// `model` names an embedding model) and the answer comes back as it is; Gemini is asked with
@@ -10,7 +11,7 @@ import OracleCore
 extension OpenAIRoutes {
     static let maxEmbeddingInputs = 2048
 
-    func embeddings(_ request: Request) async throws -> Response {
+    func embeddings(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let json = try await JSONBody(request, limit: state.config.maxBodyBytes)
         let embedding = try Self.embeddingRequest(json)
         if let field = state.provider.unsupportedField(in: embedding) {
@@ -22,6 +23,9 @@ extension OpenAIRoutes {
             throw APIError(.badRequest, code: "unsupported_field",
                            message: "field '\(field.name)' cannot be honoured: \(field.reason)", details: ["field": field.name])
         }
+        // Embeddings have no completion: the estimate of the body is all they count.
+        _ = try await state.admit(context, route: .v1, endpoint: "embeddings", model: embedding.model,
+                                  promptBytes: json.buffer.readableBytes)
         let answer: [UInt8]
         do {
             answer = try await state.provider.embed(embedding)

@@ -15,7 +15,8 @@ import Sessions
 /// A client that goes away stops the relay at the next write; dropping the provider's stream
 /// cancels the upstream transfer (and a session's partial reply is stored as `incomplete`).
 extension OpenAIRoutes {
-    func streamStateless(_ asked: CompletionRequest, chat: OpenAIChatRequest, call: OpenAICallIdentity) async throws -> Response {
+    func streamStateless(_ asked: CompletionRequest, chat: OpenAIChatRequest, call: OpenAICallIdentity,
+                         ticket: Admission.Ticket) async throws -> Response {
         let events = FirstAwaitedEvents(state.provider.stream(asked))
         do {
             try await events.awaitFirst()
@@ -35,13 +36,14 @@ extension OpenAIRoutes {
                     defer { first = false }
                     return frames.toolCall(piece, first: first)
                 case .done(let completion):
+                    ticket.completed(completion.usage)
                     return frames.finish(completion, exchange: nil)
                 }
             }, failure: { error in frames.error(message: "\(error)", extra: [:]) })
         }
     }
 
-    func streamSession(_ stream: ChatStream, chat: OpenAIChatRequest, call: OpenAICallIdentity) -> Response {
+    func streamSession(_ stream: ChatStream, chat: OpenAIChatRequest, call: OpenAICallIdentity, ticket: Admission.Ticket) -> Response {
         let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
                                        offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
         return ServerSentEvents.response(ending: Self.done) { writer in
@@ -52,6 +54,7 @@ extension OpenAIRoutes {
                     defer { first = false }
                     return frames.delta(text, first: first)
                 case .done(let exchange):
+                    ticket.completed(exchange.completion.usage)
                     return frames.finish(exchange.completion, exchange: exchange)
                 }
             }, failure: { error in

@@ -33,7 +33,7 @@ struct OpenAIRoutes {
         router.group("v1")
             .add(middleware: ClientAuthMiddleware(keys: state.config.chatAPIKeys))
             .post("chat/completions") { request, context in try await complete(request, context) }
-            .post("embeddings") { request, _ in try await embeddings(request) }
+            .post("embeddings") { request, context in try await embeddings(request, context) }
             .get("models") { _, _ in try models() }
     }
 
@@ -49,7 +49,8 @@ struct OpenAIRoutes {
 
     func complete(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
         let sessionID = try Self.sessionID(in: request)
-        let chat = try OpenAIChatRequest(try await JSONBody(request, limit: state.config.maxBodyBytes))
+        let json = try await JSONBody(request, limit: state.config.maxBodyBytes)
+        let chat = try OpenAIChatRequest(json)
         let call = OpenAICallIdentity()
         guard let sessionID else {
             let asked = chat.completionRequest
@@ -58,19 +59,23 @@ struct OpenAIRoutes {
                                message: "field '\(field.name)' cannot be honoured by the \(state.provider.descriptor.name) provider: \(field.reason)",
                                details: ["field": field.name])
             }
-            return chat.stream ? try await streamStateless(asked, chat: chat, call: call)
-                               : try await completeStateless(asked, call: call)
+            // Asked once the request is known to be valid: a 400 costs no quota.
+            let ticket = try await admit(context, chat: chat, promptBytes: json.buffer.readableBytes)
+            return chat.stream ? try await streamStateless(asked, chat: chat, call: call, ticket: ticket)
+                               : try await completeStateless(asked, call: call, ticket: ticket)
         }
         if let field = chat.fieldRefusedInSession {
             throw APIError.invalidField(field, "is not supported with X-Session-ID: a session's exchange uses the stored history and the server's settings")
         }
         let content = try chat.lastUserContent(maxLength: state.config.maxMessageLength)
+        let ticket = try await admit(context, chat: chat, promptBytes: content.utf8.count)
         if chat.stream {
             let stream = try await state.chat.stream(sessionID: sessionID, tenant: context.tenant, content: content)
-            return streamSession(stream, chat: chat, call: call)
+            return streamSession(stream, chat: chat, call: call, ticket: ticket)
         }
         do {
             let exchange = try await state.chat.send(sessionID: sessionID, tenant: context.tenant, content: content)
+            ticket.completed(exchange.completion.usage)
             return try JSONResponse.make(body(exchange.completion, call: call, exchange: exchange))
         } catch ChatError.upstreamFailed(let userMessageID, let reason) {
             throw APIError(.badGateway, code: "upstream_failed",
@@ -79,13 +84,20 @@ struct OpenAIRoutes {
         }
     }
 
-    func completeStateless(_ asked: CompletionRequest, call: OpenAICallIdentity) async throws -> Response {
+    /// Admission for a chat completion: the model asked for, else the configured one.
+    func admit(_ context: OracleRequestContext, chat: OpenAIChatRequest, promptBytes: Int) async throws -> Admission.Ticket {
+        try await state.admit(context, route: .v1, endpoint: "chat.completions",
+                              model: chat.model ?? state.provider.descriptor.model, promptBytes: promptBytes)
+    }
+
+    func completeStateless(_ asked: CompletionRequest, call: OpenAICallIdentity, ticket: Admission.Ticket) async throws -> Response {
         let completion: Completion
         do {
             completion = try await state.provider.complete(asked)
         } catch {
             throw Self.upstreamFailure(error)
         }
+        ticket.completed(completion.usage)
         return try JSONResponse.make(body(completion, call: call, exchange: nil))
     }
 

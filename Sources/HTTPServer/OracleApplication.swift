@@ -40,6 +40,7 @@ public enum OracleApplication {
         let admin = router.group("api/v1").add(middleware: AdminAuthMiddleware(keys: state.config.adminKeys))
         PolicyRoutes(state: state).register(on: admin.group("policies"))
         OverrideRoutes(state: state).register(on: admin.group("admin/overrides"))
+        UsageRoutes(state: state).register(on: admin.group("admin/usage"))
         // The seed's memory-crisis runbook calls the emergency cleanup without a key; a setting decides whether it may.
         CleanupRoutes(state: state).register(on: state.config.emergencyCleanupAllowUnauthenticated
             ? router.group("api/v1").add(middleware: AdminAuthMiddleware(keys: state.config.adminKeys, allowAnonymous: true))
@@ -83,6 +84,8 @@ public enum OracleApplication {
             try await state.store.markInterruptedReplies(logger: logger)
             // Overrides from earlier runs apply before the first request is served.
             try await state.overrides.load()
+            // The day's usage from earlier runs counts before the first request is admitted.
+            try await state.admission.usage.load(from: state.store)
             await state.policies?.start()
             started.open()
             state.readiness.set(.ready)

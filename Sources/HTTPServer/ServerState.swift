@@ -1,6 +1,7 @@
 import Foundation
 import LLM
 import Logging
+import Metrics
 import Operations
 import OracleCore
 import Policies
@@ -38,11 +39,14 @@ public final class ServerState: Sendable {
     /// What `GET /metrics` exposes; nil serves no `/metrics` (tests that do not need it). The
     /// executable bootstraps `MetricsSystem` with a factory over this same registry.
     public let metricsRegistry: PrometheusCollectorRegistry?
+    /// Tenant quotas: each tenant's usage windows and admission.lua, asked before every call to the provider.
+    public let admission: Admission
 
     public init(config: OracleConfig, store: SQLiteStore, provider: any LLMProvider, logger: Logger,
                 backups: BackupStatus = BackupStatus(intervalSeconds: 0), integrity: IntegrityStatus = IntegrityStatus(),
                 policies: PolicyHost? = nil, sessionClock: @escaping @Sendable () -> Double = SessionCache.uptime,
-                metricsRegistry: PrometheusCollectorRegistry? = nil, contacts: ContactBook? = nil) {
+                metricsRegistry: PrometheusCollectorRegistry? = nil, contacts: ContactBook? = nil,
+                usageClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.config = config
         self.operationStats = OperationStats(settings: config)
         self.metricsRegistry = metricsRegistry
@@ -58,6 +62,10 @@ public final class ServerState: Sendable {
             store: store, provider: provider, systemPrompt: config.llm.systemPrompt, live: live, policies: policies,
             operations: operationStats, logger: logger, clock: sessionClock)
         self.chat = chat
+        let usage = TenantUsage(clock: usageClock)
+        admission = Admission(limits: config.tenantLimits, policies: policies, usage: usage,
+                              metrics: metricsRegistry.map { MetricsExposition.factory(registry: $0) } ?? MetricsSystem.factory)
+        let usageFlusher = TenantUsageFlusher(usage: usage, store: store, logger: logger)
         let cleanup = SessionCleanupService(
             cache: chat.cache, policies: policies,
             warmCandidates: { since, limit in try await store.recentlyActiveSessions(since: since, limit: limit) },
@@ -66,7 +74,7 @@ public final class ServerState: Sendable {
         let probe: [any Service] = AIHealthProbeService.make(provider: provider, settings: config.llm, logger: logger).map { [$0] } ?? []
         guard let policies else {
             incidents = nil
-            backgroundServices = [cleanup] + probe
+            backgroundServices = [cleanup, usageFlusher] + probe
             return
         }
         // The snapshot reads the parts, not this state: no cycle through the monitor it builds.
@@ -88,7 +96,7 @@ public final class ServerState: Sendable {
             transport: contacts.secrets.isEmpty ? nil : HTTPTransport(logger: logger), logger: logger)
         backgroundServices = [
             PolicyWatcher(host: policies, interval: .milliseconds(config.policyRuntime.watchIntervalMs), logger: logger),
-            DecisionLogFlusher(log: policies.decisionLog), monitor, notifier, cleanup,
+            DecisionLogFlusher(log: policies.decisionLog), monitor, notifier, cleanup, usageFlusher,
         ] + probe
     }
 

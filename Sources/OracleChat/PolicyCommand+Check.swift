@@ -8,7 +8,7 @@ extension PolicyCommand {
             abstract: "Compile policy files in the sandbox and check entry function, contract and globals.",
             discussion: """
                 Each file must be named for its policy (rollout.lua → decide, severity.lua → classify, \
-                cleanup.lua → plan, escalation.lua → escalate). Sample inputs are evaluated and the \
+                cleanup.lua → plan, escalation.lua → escalate, admission.lua → admit). Sample inputs are evaluated and the \
                 results validated against the contract. A static scan (comments and strings skipped) \
                 reports forbidden globals (io, os, require, load, debug, print, string.dump, ...) as \
                 errors and reads of globals the sandbox does not offer as warnings.

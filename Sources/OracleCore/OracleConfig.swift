@@ -15,6 +15,8 @@ public struct OracleConfig: Sendable {
     public var chatAPIKeys: KeyTenantMap
     /// `ADMIN_API_KEYS` and `ADMIN_API_KEY` (named `admin`) together.
     public var adminKeys: AdminKeys
+    /// `TENANT_LIMITS`: each tenant's quotas, which admission.lua enforces.
+    public var tenantLimits: TenantLimits
     /// `EMERGENCY_CLEANUP_ALLOW_UNAUTHENTICATED`: the emergency cleanup endpoint answers without an admin key.
     public var emergencyCleanupAllowUnauthenticated: Bool
 
@@ -158,6 +160,7 @@ public struct OracleConfig: Sendable {
             shutdownDrainTimeoutMs: int(.shutdownDrainTimeoutMs),
             corsAllowedOrigins: list(.corsAllowedOrigins))
         chatAPIKeys = loaded.value(.chatAPIKeys) { try? KeyTenantMap.parse($0) }
+        tenantLimits = loaded.value(.tenantLimits) { try? TenantLimits.parse($0) }
         adminKeys = (try? AdminKeys.parse(text(.adminAPIKeys), legacyKey: text(.adminAPIKey).trimmingCharacters(in: .whitespaces)))
             ?? AdminKeys(namesByKey: [:])
         emergencyCleanupAllowUnauthenticated = bool(.emergencyCleanupAllowUnauthenticated)
@@ -209,6 +212,7 @@ public struct OracleConfig: Sendable {
             sampleRates: [
                 "rollout": number(.decisionSampleRollout), "severity": number(.decisionSampleSeverity),
                 "cleanup": number(.decisionSampleCleanup), "escalation": number(.decisionSampleEscalation),
+                "admission": number(.decisionSampleAdmission),
             ])
         healthCheckInterval = int(.healthCheckInterval)
         incidentResolveAfter = int(.incidentResolveAfter)

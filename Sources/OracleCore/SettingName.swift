@@ -22,6 +22,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case chatAPIKeys = "CHAT_API_KEYS"
     case adminAPIKey = "ADMIN_API_KEY"
     case adminAPIKeys = "ADMIN_API_KEYS"
+    case tenantLimits = "TENANT_LIMITS"
 
     // MARK: LLM provider
     case llmProvider = "LLM_PROVIDER"
@@ -76,6 +77,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case decisionSampleSeverity = "DECISION_SAMPLE_SEVERITY"
     case decisionSampleCleanup = "DECISION_SAMPLE_CLEANUP"
     case decisionSampleEscalation = "DECISION_SAMPLE_ESCALATION"
+    case decisionSampleAdmission = "DECISION_SAMPLE_ADMISSION"
 
     // MARK: Operations
     case healthCheckInterval = "HEALTH_CHECK_INTERVAL"

@@ -117,6 +117,8 @@ public enum SettingRule: Sendable, Equatable {
     case adminKeyList
     /// A file path or a `sqlite://` URL.
     case databaseURL
+    /// Empty, or `;`-separated `tenant:rpm=N,tpm=N,tpd=N` entries (``TenantLimits``).
+    case tenantLimits
 
     /// The rule as a sentence fragment following "must", or nil when `raw` satisfies it.
     func problem(with raw: String) -> String? {
@@ -160,6 +162,13 @@ public enum SettingRule: Sendable, Equatable {
             }
         case .databaseURL:
             return DatabaseLocation.parse(raw) == nil ? "be a SQLite file path or sqlite:// URL" : nil
+        case .tenantLimits:
+            do {
+                _ = try TenantLimits.parse(raw)
+                return nil
+            } catch {
+                return error.description
+            }
         }
     }
 
@@ -177,6 +186,7 @@ public enum SettingRule: Sendable, Equatable {
         case .keyTenantMap: "empty or key:tenant pairs (keys >= 16 characters)"
         case .adminKeyList: "empty or name:key pairs (names [a-z0-9._-]+)"
         case .databaseURL: "file path or sqlite:// URL"
+        case .tenantLimits: "empty or tenant:rpm=N,tpm=N,tpd=N entries, ;-separated"
         }
     }
 

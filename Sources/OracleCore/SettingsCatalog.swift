@@ -62,6 +62,8 @@ public enum SettingsCatalog {
               "Bearer key for admin routes, recorded as actor `admin` in audit trails. Empty (and ADMIN_API_KEYS empty): admin routes answer 403."),
         .init(.adminAPIKeys, default: "", .adminKeyList, group: .security, secret: true,
               "Named bearer keys for admin routes, name:key pairs, comma-separated (names [a-z0-9._-]+, each once; `admin` is ADMIN_API_KEY's). Every admin action records the key's name as its actor."),
+        .init(.tenantLimits, default: "", .tenantLimits, group: .security,
+              "Tenant quotas admission.lua enforces: `;`-separated `tenant:rpm=N,tpm=N,tpd=N` (requests per minute, tokens per minute, tokens per day; any may be left out), `*` for every tenant not named, e.g. `acme:rpm=60,tpm=100000;*:tpd=2000000`. Empty: no limits, every request is admitted."),
     ]
 
     static let llm: [SettingSpec] = [
@@ -171,6 +173,8 @@ public enum SettingsCatalog {
               "Share of cleanup plans recorded."),
         .init(.decisionSampleEscalation, default: "1", .number(min: 0, max: 1), group: .policies,
               "Share of escalation decisions recorded."),
+        .init(.decisionSampleAdmission, default: "0.01", .number(min: 0, max: 1), group: .policies,
+              "Share of admission decisions recorded (one per /v1 and message request; failures are always recorded)."),
     ]
 
     static let operations: [SettingSpec] = [

@@ -24,6 +24,7 @@ extension RolloutDecision: PolicyOutput {}
 extension SeverityDecision: PolicyOutput {}
 extension CleanupPlan: PolicyOutput {}
 extension EscalationDecision: PolicyOutput {}
+extension AdmissionDecision: PolicyOutput {}
 
 extension PolicyHost {
     public func decideRollout(_ input: RolloutInput, record: Bool = true) async -> PolicyEvaluation<RolloutDecision> {
@@ -42,6 +43,10 @@ extension PolicyHost {
         await evaluate(.escalation, input.luaValue, as: EscalationDecision.self, record: record)
     }
 
+    public func admit(_ input: AdmissionInput, record: Bool = true) async -> PolicyEvaluation<AdmissionDecision> {
+        await evaluate(.admission, input.luaValue, as: AdmissionDecision.self, record: record)
+    }
+
     /// Any policy, as raw values, tried out on an input as given (the admin `evaluate` endpoint):
     /// the JSON a caller sends, or a decision log's recorded input, need not be one the host would
     /// build. A dry run that leaves the live state alone. Nothing is recorded in the decision log, counted in
@@ -53,6 +58,7 @@ extension PolicyHost {
         case .severity: return Self.erase(await evaluate(kind, input, as: SeverityDecision.self, record: false, live: false))
         case .cleanup: return Self.erase(await evaluate(kind, input, as: CleanupPlan.self, record: false, live: false))
         case .escalation: return Self.erase(await evaluate(kind, input, as: EscalationDecision.self, record: false, live: false))
+        case .admission: return Self.erase(await evaluate(kind, input, as: AdmissionDecision.self, record: false, live: false))
         }
     }
 
@@ -151,6 +157,10 @@ extension PolicyHost {
                 [["role": "oncall", "template": .string($0)]]
             } ?? []
             return ["level": .integer(level), "notify": .array(notify), "actions": .array([])]
+        case .admission:
+            // Admit: a broken admission.lua must not take the service down with it. Quotas go
+            // unenforced until it is fixed; `policy_fallbacks` and the failure streak say so.
+            return ["allow": true, "reason": .string("safe default: admitted without quota checks (policy failed: \(reason))")]
         }
     }
 }

@@ -6,6 +6,7 @@ extension PolicyKind {
         case .severity: MonitoringSnapshot.fields.map(\.field)
         case .cleanup: CleanupInput.fields.map(\.field)
         case .escalation: EscalationInput.fields.map(\.field)
+        case .admission: AdmissionInput.fields.map(\.field)
         }
     }
 
@@ -16,6 +17,7 @@ extension PolicyKind {
         case .severity: SeverityDecision.fields
         case .cleanup: CleanupPlan.fields
         case .escalation: EscalationDecision.fields
+        case .admission: AdmissionDecision.fields
         }
     }
 
@@ -44,6 +46,7 @@ extension PolicyKind {
         case .severity: MonitoringSnapshot.note
         case .cleanup: CleanupInput.note
         case .escalation: EscalationInput.note
+        case .admission: AdmissionInput.note
         }
     }
 

@@ -1,13 +1,13 @@
 import LuaRuntime
 
-/// The four policies the host knows: their files, entry functions and result contracts.
+/// The policies the host knows: their files, entry functions and result contracts.
 ///
 /// ```swift
 /// PolicyKind.rollout.fileName        // "rollout.lua"
 /// PolicyKind.rollout.entryFunction   // "decide"
 /// ```
 public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
-    case rollout, severity, cleanup, escalation
+    case rollout, severity, cleanup, escalation, admission
 
     public var fileName: String { "\(rawValue).lua" }
     public var testFileName: String { "\(rawValue)_test.lua" }
@@ -18,6 +18,7 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .severity: "classify"
         case .cleanup: "plan"
         case .escalation: "escalate"
+        case .admission: "admit"
         }
     }
 
@@ -30,6 +31,7 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .severity: _ = try SeverityDecision(result)
         case .cleanup: _ = try CleanupPlan(result)
         case .escalation: _ = try EscalationDecision(result)
+        case .admission: _ = try AdmissionDecision(result)
         }
     }
 
@@ -60,6 +62,14 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
                     settings: .init(usePersistentSessions: true, rolloutPercentage: 50, maxPersistentSessions: 500,
                                     persistentSessionTimeout: 3600, cleanupInterval: 300),
                     actionsTaken: []).luaValue
+            }
+        case .admission:
+            // Under its limits, and over one.
+            [(10, nil as Int?), (120_000, 30)].map { used, retry in
+                AdmissionInput(tenant: "default", route: .v1, endpoint: "chat.completions", model: "sample-model",
+                               estimatedPromptTokens: 500, requestsPerMinute: .init(used: 3, limit: 60),
+                               tokensPerMinute: .init(used: used, limit: 100_000, retryAfterSeconds: retry),
+                               tokensPerDay: .init(used: used)).luaValue
             }
         }
     }

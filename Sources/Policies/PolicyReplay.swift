@@ -24,13 +24,14 @@ public struct PolicyReplay: Sendable {
     }
 
     /// The field whose transitions are counted: rollout `enabled`, severity `severity`,
-    /// cleanup `emergency`, escalation `level`.
+    /// cleanup `emergency`, escalation `level`, admission `allow`.
     public static func keyField(of kind: PolicyKind) -> String {
         switch kind {
         case .rollout: "enabled"
         case .severity: "severity"
         case .cleanup: "emergency"
         case .escalation: "level"
+        case .admission: "allow"
         }
     }
 
@@ -103,7 +104,7 @@ public struct PolicyReplay: Sendable {
             guard var table = input.tableValue, let metrics = table["metrics"] else { return input }
             table["metrics"] = moveMemory(metrics)
             return .table(table)
-        case .rollout: return input
+        case .rollout, .admission: return input
         }
     }
 

@@ -116,6 +116,20 @@ extension SQLiteStore {
             try db.create(index: "policy_test_passes_by_policy", on: "policy_test_passes", columns: ["policy", "verified_at"])
         }
         registerPagingMigration(&migrator)
+        migrator.registerMigration("v9_tenant_usage") { db in
+            // Each tenant's use per minute (requests, estimated prompt tokens, completion tokens),
+            // so the tokens-per-day window admission.lua reads and `GET /api/v1/admin/usage`
+            // survive a restart. One row per tenant and minute: written as absolute totals, so
+            // writing a minute again is harmless. Pruned by age (TenantUsageRecord.retention).
+            try db.create(table: "tenant_usage", options: [.withoutRowID]) { t in
+                t.column("tenant", .text).notNull()
+                t.column("minute", .integer).notNull()
+                t.column("requests", .integer).notNull()
+                t.column("prompt_tokens", .integer).notNull()
+                t.column("completion_tokens", .integer).notNull()
+                t.primaryKey(["tenant", "minute"])
+            }
+        }
         return migrator
     }
 }

@@ -121,7 +121,7 @@ import Testing
         let report = PolicyTestRunner(policiesDirectory: Fixture.repository + "/policies", luaDirectory: Fixture.lua,
                                       limits: PolicyHostFixture.runnerLimits).run(coverage: true)
         #expect(report.failed == 0, "\(report.results.filter { $0.status == .failed }.map { "\($0.name): \($0.message ?? "")" })")
-        #expect(report.coverage?.count == 4)
+        #expect(report.coverage?.count == PolicyKind.allCases.count)
         for policy in report.coverage ?? [] {
             #expect(policy.uncoveredLines.isEmpty, "\(policy.policy) uncovered: \(policy.uncoveredLines)")
         }
