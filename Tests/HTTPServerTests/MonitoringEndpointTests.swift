@@ -129,7 +129,7 @@ import Testing
 
             let detailed = try await client.get("/api/v1/monitoring/health/detailed").json
             #expect(detailed.value(at: ".policies.state") as? String == "ok")
-            #expect((detailed.value(at: ".policies.policies") as? [Any])?.count == 4)
+            #expect((detailed.value(at: ".policies.policies") as? [Any])?.count == PolicyKind.allCases.count)
         }
     }
 }
