@@ -88,6 +88,16 @@ public final class Admission: Sendable {
 
     /// Admits (and counts) the request, or throws the ``Denial`` (nothing counted).
     public func check(_ request: Request) async throws(Denial) -> Ticket {
+        // A tenant without any limit (no entry of its own, none for "*") is admitted without
+        // asking admission.lua: the policy has no quota to weigh, and the call cost ~65 µs of CPU
+        // per /v1 request (+30 % of the gateway's, GatewayBench). Any limit, even a generous
+        // `*:rpm=1000000`, puts a tenant's every request before the policy.
+        guard policies != nil, !limits.limits(for: request.tenant).isEmpty else {
+            let estimate = TenantUsage.estimatedTokens(bytes: request.promptBytes)
+            allowed.increment()
+            usage.recordAdmitted(tenant: request.tenant, estimatedPrompt: estimate)
+            return Ticket(usage: usage, tenant: request.tenant, estimatedPrompt: estimate)
+        }
         let input = input(for: request)
         if let policies {
             let decision = await policies.admit(input).value

@@ -205,8 +205,9 @@ import TestSupport
         // The edited files have no tests; their sample inputs (tenant `default`) must still pass.
         try FileManager.default.removeItem(atPath: dir.file("policies/tests/admission_test.lua"))
         let clock = Clock()
-        try await withServer(limits: "", clock: clock, database: dir.file("q.db"), policiesRoot: dir.path) { server in
-            #expect(try await server.chat(Self.acmeKey).status == 200, "no limits: everything is admitted")
+        // A generous limit for everyone puts every request before the policy.
+        try await withServer(limits: "*:rpm=1000000", clock: clock, database: dir.file("q.db"), policiesRoot: dir.path) { server in
+            #expect(try await server.chat(Self.acmeKey).status == 200, "within the limits: admitted")
             let policies = try #require(server.live.state.policies)
 
             try """
@@ -240,6 +241,30 @@ import TestSupport
             #expect(fallbacks.count == 1 && (fallbacks.first?.error ?? "").contains("broken for acme"))
             let metrics = try await server.request("GET", "/metrics", key: Self.acmeKey).body
             #expect(metrics.contains(#"admission_denials_total{reason="other"} 1"#), "\(metrics)")
+        }
+    }
+
+    /// A tenant without any limit is admitted without a call to admission.lua (a Lua call per
+    /// /v1 request cost ~30 % of the gateway's CPU): even a policy that refuses everyone lets it
+    /// through, and its usage is still counted.
+    @Test func aTenantWithoutLimitsIsAdmittedWithoutThePolicy() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        try FileManager.default.copyItem(atPath: repository + "/policies", toPath: dir.file("policies"))
+        try FileManager.default.copyItem(atPath: repository + "/lua", toPath: dir.file("lua"))
+        try FileManager.default.removeItem(atPath: dir.file("policies/tests/admission_test.lua"))
+        try """
+            function admit(req)
+              return { allow = false, reason = "closed for everyone" }
+            end
+            """.write(toFile: dir.file("policies/admission.lua"), atomically: true, encoding: .utf8)
+        try await withServer(limits: "acme:tpd=1000000", clock: Clock(), database: dir.file("q.db"), policiesRoot: dir.path) { server in
+            #expect(try await server.chat(Self.globexKey).status == 200, "globex has no limit: the policy is not asked")
+            #expect(try await server.chat(Self.acmeKey).status == 429, "acme has one: the policy decides")
+            let globex = Self.tenant(try await server.usage("?tenant=globex"), "globex")
+            #expect((globex["last_minute"] as? [String: Int])?["requests"] == 1, "still counted: \(globex)")
         }
     }
 }
