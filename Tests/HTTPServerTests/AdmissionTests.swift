@@ -193,17 +193,23 @@ import TestSupport
         }
     }
 
-    /// An edited admission.lua applies to the next request; one that fails falls back to the
-    /// safe default, which admits, and says so in the decision log.
-    @Test func anEditAppliesLiveAndABrokenPolicyAdmits() async throws {
+    /// A copy of the shipped policies whose admission.lua a test rewrites. The edited files have
+    /// no tests; their sample inputs (tenant `default`) must still pass.
+    static func editablePolicies() throws -> TemporaryDirectory {
         let dir = try TemporaryDirectory()
-        defer { dir.remove() }
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         try FileManager.default.copyItem(atPath: repository + "/policies", toPath: dir.file("policies"))
         try FileManager.default.copyItem(atPath: repository + "/lua", toPath: dir.file("lua"))
-        // The edited files have no tests; their sample inputs (tenant `default`) must still pass.
         try FileManager.default.removeItem(atPath: dir.file("policies/tests/admission_test.lua"))
+        return dir
+    }
+
+    /// An edited admission.lua applies to the next request; one that fails falls back to the
+    /// safe default, which admits, and says so in the decision log.
+    @Test func anEditAppliesLiveAndABrokenPolicyAdmits() async throws {
+        let dir = try Self.editablePolicies()
+        defer { dir.remove() }
         let clock = Clock()
         // A generous limit for everyone puts every request before the policy.
         try await withServer(limits: "*:rpm=1000000", clock: clock, database: dir.file("q.db"), policiesRoot: dir.path) { server in
@@ -248,13 +254,8 @@ import TestSupport
     /// /v1 request cost ~30 % of the gateway's CPU): even a policy that refuses everyone lets it
     /// through, and its usage is still counted.
     @Test func aTenantWithoutLimitsIsAdmittedWithoutThePolicy() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try Self.editablePolicies()
         defer { dir.remove() }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-        try FileManager.default.copyItem(atPath: repository + "/policies", toPath: dir.file("policies"))
-        try FileManager.default.copyItem(atPath: repository + "/lua", toPath: dir.file("lua"))
-        try FileManager.default.removeItem(atPath: dir.file("policies/tests/admission_test.lua"))
         try """
             function admit(req)
               return { allow = false, reason = "closed for everyone" }

@@ -76,4 +76,28 @@ import TestSupport
         #expect(report.tables.map(\.deleted) == [20])
         #expect(try await rows(fixture.store, "notification_outbox") == 5, "pending notifications are kept")
     }
+
+    /// Pages held by a silence, and silences long over, go like sent pages do: a server that
+    /// silences a flapping condition for months must not keep every held page.
+    @Test func heldPagesAndEndedSilencesAreKeptOnlyForThePeriod() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.close() }
+        let old = Date().addingTimeInterval(-7200)
+        try await fixture.store.enqueueNotification(QueuedPage(
+            incidentID: "INC-1", channel: "log", kind: "log", target: "oncall", template: "declaration", text: "x",
+            severity: "P3", silencedBy: "SIL-1"), at: old)
+        try await fixture.store.enqueueNotification(QueuedPage(
+            incidentID: "INC-1", channel: "log", kind: "log", target: "oncall", template: "update", text: "x",
+            severity: "P3"), at: old)
+        func silence(_ id: String, ends: Date) -> StoredSilence {
+            StoredSilence(id: id, kind: .silence, severities: ["P3"], reasonContains: nil, startsAt: old, endsAt: ends,
+                          author: "bob", comment: "c", createdAt: old)
+        }
+        try await fixture.store.saveSilence(silence("SIL-1", ends: old.addingTimeInterval(60)))
+        try await fixture.store.saveSilence(silence("SIL-2", ends: Date().addingTimeInterval(3600)))
+        _ = try await DatabaseMaintenance(olderThan: .seconds(60), vacuum: false).run(on: fixture.store)
+        #expect(try await fixture.store.notifications(incidentID: "INC-1").map(\.status) == ["pending"])
+        #expect(try await fixture.store.silence(id: "SIL-1") == nil)
+        #expect(try await fixture.store.silence(id: "SIL-2") != nil, "an active silence stays")
+    }
 }
