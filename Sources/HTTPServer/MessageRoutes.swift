@@ -29,7 +29,7 @@ struct MessageRoutes {
         let wantsStream = try body.optionalBool("stream")
             ?? (request.headers[.accept]?.contains("text/event-stream") ?? false)
         let ticket = try await state.admit(context, route: .sessions, endpoint: "messages",
-                                           model: state.provider.descriptor.model, promptBytes: content.utf8.count)
+                                           model: state.router.catalogue.defaultModel.name, promptBytes: content.utf8.count)
         if wantsStream {
             return try await stream(sessionID: id, tenant: context.tenant, content: content, ticket: ticket)
         }

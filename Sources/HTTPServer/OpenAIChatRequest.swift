@@ -5,8 +5,10 @@ import OracleCore
 /// A `POST /v1/chat/completions` body, checked field by field; errors name the field
 /// (`messages[2].content[0].type`) and the rule.
 ///
-/// - `model` is accepted because every SDK sends it, but the configured model answers and the
-///   response's `model` names it: a client written for `gpt-4o` keeps working against Gemini.
+/// - `model` names a model of the catalogue (`MODELS_FILE`) by name or alias (unknown:
+///   `404 model_not_found`); without a models file the one configured model answers to every
+///   name, so a client written for `gpt-4o` keeps working against Gemini. The response's
+///   `model` names the model id that answered.
 /// - `content` is a string or an array of `{"type": "text", "text": ...}` parts, joined with
 ///   newlines; other part types (images, audio) are rejected.
 /// - Roles are `system`, `developer` (treated as `system`), `user`, `assistant` (whose `content`

@@ -15,15 +15,15 @@ import Sessions
 /// A client that goes away stops the relay at the next write; dropping the provider's stream
 /// cancels the upstream transfer (and a session's partial reply is stored as `incomplete`).
 extension OpenAIRoutes {
-    func streamStateless(_ asked: CompletionRequest, chat: OpenAIChatRequest, call: OpenAICallIdentity,
-                         ticket: Admission.Ticket) async throws -> Response {
+    func streamStateless(_ asked: CompletionRequest, model: ModelCatalogue.Model, chat: OpenAIChatRequest,
+                         call: OpenAICallIdentity, ticket: Admission.Ticket) async throws -> Response {
         let events = FirstAwaitedEvents(state.provider.stream(asked))
         do {
             try await events.awaitFirst()
         } catch {
             throw Self.upstreamFailure(error)
         }
-        let frames = OpenAIChunkFrames(call: call, model: state.provider.descriptor.model,
+        let frames = OpenAIChunkFrames(call: call, model: model.upstreamModel,
                                        offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
         return ServerSentEvents.response(ending: Self.done) { writer in
             var first = true

@@ -35,16 +35,43 @@ struct OpenAIRoutes {
             .post("chat/completions") { request, context in try await complete(request, context) }
             .post("embeddings") { request, context in try await embeddings(request, context) }
             .get("models") { _, _ in try models() }
+            .get("models/{model}") { _, context in try model(context.parameters.get("model") ?? "") }
     }
 
-    /// `GET /v1/models`: the one model this gateway answers with, as SDK tooling expects.
+    /// `GET /v1/models`: the catalogue's models (`MODELS_FILE`), by name, as SDK tooling expects.
     func models() throws -> Response {
-        let descriptor = state.provider.descriptor
-        let model: [String: JSONValue] = [
-            "id": .string(descriptor.model), "object": .string("model"), "created": .number(0),
-            "owned_by": .string(descriptor.isOffline ? "oracle-chat (offline provider, not a model)" : descriptor.name),
-        ]
-        return try JSONResponse.make(JSONValue.object(["object": .string("list"), "data": .array([.object(model)])]))
+        let catalogue = state.router.catalogue
+        return try JSONResponse.make(JSONValue.object([
+            "object": .string("list"), "data": .array(catalogue.models.map { listing($0, in: catalogue) }),
+        ]))
+    }
+
+    /// `GET /v1/models/{model}`: one model, by name or alias; `404 model_not_found` otherwise.
+    func model(_ name: String) throws -> Response {
+        let catalogue = state.router.catalogue
+        guard let model = catalogue.resolve(name) else { throw Self.modelNotFound(name) }
+        return try JSONResponse.make(listing(model, in: catalogue))
+    }
+
+    /// OpenAI's model object, with what the catalogue says of it under `oracle`.
+    func listing(_ model: ModelCatalogue.Model, in catalogue: ModelCatalogue) -> JSONValue {
+        let offline = catalogue.provider(named: model.provider)?.kind == .offline
+        return .object([
+            "id": .string(model.name), "object": .string("model"), "created": .number(0),
+            "owned_by": .string(offline ? "oracle-chat (offline provider, not a model)" : model.provider),
+            "oracle": .object([
+                "provider": .string(model.provider), "upstream_model": .string(model.upstreamModel),
+                "aliases": .array(model.aliases.map(JSONValue.string)), "tags": .array(model.tags.map(JSONValue.string)),
+                "default": .bool(model.name == catalogue.defaultModel.name),
+            ]),
+        ])
+    }
+
+    /// OpenAI's answer to a model it does not serve.
+    static func modelNotFound(_ name: String) -> APIError {
+        APIError(.notFound, code: "model_not_found",
+                 message: "The model '\(name.prefix(128))' does not exist: GET /v1/models lists the models this gateway serves",
+                 details: ["field": "model"])
     }
 
     func complete(_ request: Request, _ context: OracleRequestContext) async throws -> Response {
@@ -53,22 +80,25 @@ struct OpenAIRoutes {
         let chat = try OpenAIChatRequest(json)
         let call = OpenAICallIdentity()
         guard let sessionID else {
-            let asked = chat.completionRequest
+            guard let resolved = state.router.resolve(chat.model) else { throw Self.modelNotFound(chat.model ?? "") }
+            var asked = chat.completionRequest
+            asked.model = chat.model
+            asked.tenant = context.tenant
             if let field = state.provider.unsupportedField(in: asked) {
                 throw APIError(.badRequest, code: "unsupported_field",
-                               message: "field '\(field.name)' cannot be honoured by the \(state.provider.descriptor.name) provider: \(field.reason)",
+                               message: "field '\(field.name)' cannot be honoured by the \(resolved.provider) provider: \(field.reason)",
                                details: ["field": field.name])
             }
             // Asked once the request is known to be valid: a 400 costs no quota.
-            let ticket = try await admit(context, chat: chat, promptBytes: json.buffer.readableBytes)
-            return chat.stream ? try await streamStateless(asked, chat: chat, call: call, ticket: ticket)
+            let ticket = try await admit(context, model: resolved.name, promptBytes: json.buffer.readableBytes)
+            return chat.stream ? try await streamStateless(asked, model: resolved, chat: chat, call: call, ticket: ticket)
                                : try await completeStateless(asked, call: call, ticket: ticket)
         }
         if let field = chat.fieldRefusedInSession {
             throw APIError.invalidField(field, "is not supported with X-Session-ID: a session's exchange uses the stored history and the server's settings")
         }
         let content = try chat.lastUserContent(maxLength: state.config.maxMessageLength)
-        let ticket = try await admit(context, chat: chat, promptBytes: content.utf8.count)
+        let ticket = try await admit(context, model: state.router.catalogue.defaultModel.name, promptBytes: content.utf8.count)
         if chat.stream {
             let stream = try await state.chat.stream(sessionID: sessionID, tenant: context.tenant, content: content)
             return streamSession(stream, chat: chat, call: call, ticket: ticket)
@@ -84,10 +114,9 @@ struct OpenAIRoutes {
         }
     }
 
-    /// Admission for a chat completion: the model asked for, else the configured one.
-    func admit(_ context: OracleRequestContext, chat: OpenAIChatRequest, promptBytes: Int) async throws -> Admission.Ticket {
-        try await state.admit(context, route: .v1, endpoint: "chat.completions",
-                              model: chat.model ?? state.provider.descriptor.model, promptBytes: promptBytes)
+    /// Admission for a chat completion to the catalogue model `model`.
+    func admit(_ context: OracleRequestContext, model: String, promptBytes: Int) async throws -> Admission.Ticket {
+        try await state.admit(context, route: .v1, endpoint: "chat.completions", model: model, promptBytes: promptBytes)
     }
 
     func completeStateless(_ asked: CompletionRequest, call: OpenAICallIdentity, ticket: Admission.Ticket) async throws -> Response {

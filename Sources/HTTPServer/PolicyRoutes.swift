@@ -67,7 +67,7 @@ struct PolicyRoutes {
         let name = context.parameters.get("name") ?? ""
         guard let kind = PolicyKind(rawValue: name) else {
             throw APIError(.notFound, code: "not_found",
-                           message: "unknown policy '\(name.prefix(64))'; policies are rollout, severity, cleanup, escalation, admission")
+                           message: "unknown policy '\(name.prefix(64))'; policies are \(PolicyKind.names)")
         }
         return kind
     }
@@ -156,7 +156,7 @@ struct PolicyRoutes {
         var kind: PolicyKind?
         if let name = request.uri.queryParameters["policy"] {
             guard let parsed = PolicyKind(rawValue: String(name)) else {
-                throw APIError(.badRequest, code: "invalid_query", message: "query parameter 'policy' must be rollout, severity, cleanup, escalation or admission")
+                throw APIError(.badRequest, code: "invalid_query", message: "query parameter 'policy' must be \(PolicyKind.names)")
             }
             kind = parsed
         }

@@ -58,8 +58,12 @@ public final class ServerState: Sendable {
         self.live = live
         connections = ConnectionBudget(limit: config.connections.effectiveMaxConnections)
         self.overrides = OverrideService(store: store, live: live, logger: logger)
+        // Every call goes through a router: the model catalogue's, or one around a provider
+        // built elsewhere (tests), so routes resolve models one way.
+        let router = provider as? ModelRouter ?? ModelRouter(single: provider)
+        self.router = router
         let chat = ChatService(
-            store: store, provider: provider, systemPrompt: config.llm.systemPrompt, live: live, policies: policies,
+            store: store, provider: router, systemPrompt: config.llm.systemPrompt, live: live, policies: policies,
             operations: operationStats, logger: logger, clock: sessionClock)
         self.chat = chat
         let usage = TenantUsage(clock: usageClock)
@@ -71,7 +75,7 @@ public final class ServerState: Sendable {
             warmCandidates: { since, limit in try await store.recentlyActiveSessions(since: since, limit: limit) },
             logger: logger)
         // Off for the offline provider and AI_HEALTH_PROBE_INTERVAL=0; `make` says so in the log.
-        let probe: [any Service] = AIHealthProbeService.make(provider: provider, settings: config.llm, logger: logger).map { [$0] } ?? []
+        let probe: [any Service] = AIHealthProbeService.make(provider: router, settings: config.llm, logger: logger).map { [$0] } ?? []
         guard let policies else {
             incidents = nil
             backgroundServices = [cleanup, usageFlusher] + probe
@@ -106,6 +110,9 @@ public final class ServerState: Sendable {
     }
 
     public var provider: any LLMProvider { chat.provider }
+
+    /// The model catalogue's providers and routing.lua's choice among them (``provider`` is this router).
+    public let router: ModelRouter
 
     /// What the health and monitoring reports read (routes and the incident monitor alike).
     public var health: HealthSources { HealthSources(store: store, integrity: integrity, chat: chat) }

@@ -56,15 +56,18 @@ public struct AIHealth: Sendable, Equatable, Codable {
         public var requests: Int
         public var failures: Int
         public var probe: String?
+        /// Mean duration of the window's successful requests (retries included); nil without one.
+        public var averageLatencyMs: Double?
 
-        public init(seconds: Int, requests: Int = 0, failures: Int = 0, probe: String? = nil) {
+        public init(seconds: Int, requests: Int = 0, failures: Int = 0, probe: String? = nil, averageLatencyMs: Double? = nil) {
             self.seconds = seconds
             self.requests = requests
             self.failures = failures
             self.probe = probe
+            self.averageLatencyMs = averageLatencyMs
         }
 
-        enum CodingKeys: String, CodingKey { case seconds, requests, failures, probe }
+        enum CodingKeys: String, CodingKey { case seconds, requests, failures, probe, averageLatencyMs = "average_latency_ms" }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -72,6 +75,7 @@ public struct AIHealth: Sendable, Equatable, Codable {
             try c.encode(requests, forKey: .requests)
             try c.encode(failures, forKey: .failures)
             try c.encode(probe, forKey: .probe)
+            try c.encode(averageLatencyMs, forKey: .averageLatencyMs)
         }
     }
 

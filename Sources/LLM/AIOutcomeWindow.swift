@@ -11,6 +11,8 @@ struct AIOutcomeWindow: Sendable {
         var index: Int64 = .min
         var requests = 0
         var failures = 0
+        /// Of the successful requests: what routing.lua weighs as recent latency.
+        var succeededMilliseconds = 0.0
     }
 
     let window: Duration
@@ -27,12 +29,12 @@ struct AIOutcomeWindow: Sendable {
         slots = Array(repeating: Slot(), count: Self.maxSlots + 1)
     }
 
-    mutating func recordRequest(failed: Bool, at now: ContinuousClock.Instant) {
+    mutating func recordRequest(failed: Bool, took duration: Duration = .zero, at now: ContinuousClock.Instant) {
         let index = slotIndex(now)
         let position = Int(((index % Int64(slots.count)) + Int64(slots.count)) % Int64(slots.count))
         if slots[position].index != index { slots[position] = Slot(index: index) }
         slots[position].requests += 1
-        if failed { slots[position].failures += 1 }
+        if failed { slots[position].failures += 1 } else { slots[position].succeededMilliseconds += duration.milliseconds }
     }
 
     mutating func recordProbe(succeeded: Bool, at now: ContinuousClock.Instant) {
@@ -45,13 +47,16 @@ struct AIOutcomeWindow: Sendable {
         let oldest = slotIndex(now - window)
         var requests = 0
         var failures = 0
+        var milliseconds = 0.0
         // The oldest slot straddles the window's start; counting it whole errs towards evidence.
         for slot in slots where slot.index >= oldest && slot.index <= newest {
             requests += slot.requests
             failures += slot.failures
+            milliseconds += slot.succeededMilliseconds
         }
         let probe = lastProbe.flatMap { now - $0.at <= window ? ($0.succeeded ? "ok" : "failed") : nil }
-        return AIHealth.Window(seconds: Int(window.components.seconds), requests: requests, failures: failures, probe: probe)
+        return AIHealth.Window(seconds: Int(window.components.seconds), requests: requests, failures: failures, probe: probe,
+                               averageLatencyMs: requests > failures ? (milliseconds / Double(requests - failures) * 10).rounded() / 10 : nil)
     }
 
     private func slotIndex(_ instant: ContinuousClock.Instant) -> Int64 {

@@ -24,9 +24,10 @@ public struct GeminiProvider: LLMProvider {
         transport: HTTPTransport,
         timeouts: TransportTimeouts = TransportTimeouts(),
         userAgent: String = LLMConfiguration.defaultUserAgent,
-        maxResponseBytes: Int = 8 << 20
+        maxResponseBytes: Int = 8 << 20,
+        name: String = "gemini"
     ) {
-        self.descriptor = ProviderDescriptor(name: "gemini", model: model, isOffline: false)
+        self.descriptor = ProviderDescriptor(name: name, model: model, isOffline: false)
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
         self.client = UpstreamClient(transport: transport, timeouts: timeouts, userAgent: userAgent,

@@ -40,10 +40,29 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
         self.provider = provider
     }
 
-    /// The keys to scrub from every message that leaves the LLM module.
-    public var redactor: Redactor { Redactor(secrets: [geminiAPIKey, openAIAPIKey]) }
+    /// The providers and models of the models file (`MODELS_FILE`); nil: the one-entry
+    /// catalogue of `provider` and its settings (``singleCatalogue``).
+    public var catalogue: ModelCatalogue?
 
-    /// The configured provider inside a ``ResilientProvider``; the offline provider for `.offline`.
+    /// The keys to scrub from every message that leaves the LLM module.
+    public var redactor: Redactor { Redactor(secrets: [geminiAPIKey, openAIAPIKey] + (catalogue?.secrets ?? [])) }
+
+    /// `LLM_PROVIDER` and its `GEMINI_*`/`OPENAI_*` settings as a catalogue: one provider named
+    /// for its kind, one model that answers to every name.
+    public var singleCatalogue: ModelCatalogue {
+        switch provider {
+        case .offline:
+            .single(.init(name: "offline", kind: .offline, baseURL: ""), model: OfflineProvider.modelName)
+        case .gemini:
+            .single(.init(name: "gemini", kind: .gemini, baseURL: geminiBaseURL, apiKey: geminiAPIKey), model: geminiModel)
+        case .openai:
+            .single(.init(name: "openai", kind: .openai, baseURL: openAIBaseURL, apiKey: openAIAPIKey), model: openAIModel)
+        }
+    }
+
+    public var effectiveCatalogue: ModelCatalogue { catalogue ?? singleCatalogue }
+
+    /// The configured single provider inside a ``ResilientProvider``; the offline provider for `.offline`.
     /// A new ``HTTPTransport`` (one driver thread) is made unless one is passed.
     public func makeProvider(
         logger: Logger,
@@ -51,21 +70,65 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
         timing: RetryTiming = .live,
         metricsFactory: (any MetricsFactory)? = nil
     ) -> ResilientProvider {
+        let catalogue = singleCatalogue
+        return makeProvider(catalogue.providers[0], model: catalogue.defaultModel.upstreamModel, logger: logger,
+                            transport: provider == .offline ? nil : transport ?? HTTPTransport(logger: logger),
+                            timing: timing, metricsFactory: metricsFactory)
+    }
+
+    /// Every provider of the catalogue (``effectiveCatalogue``) with its own breaker, retries and
+    /// health, behind a ``ModelRouter`` that asks `planner` where each request goes. One
+    /// ``HTTPTransport`` serves them all; pass it to ``makeProvider(_:model:logger:transport:timing:metricsFactory:)``
+    /// for the providers of a reloaded catalogue.
+    public func makeRouter(
+        logger: Logger,
+        transport: HTTPTransport? = nil,
+        timing: RetryTiming = .live,
+        metricsFactory: (any MetricsFactory)? = nil,
+        planner: (any RoutePlanner)? = nil
+    ) -> (router: ModelRouter, transport: HTTPTransport?) {
+        let catalogue = effectiveCatalogue
+        let transport = catalogue.providers.contains { $0.kind != .offline } ? transport ?? HTTPTransport(logger: logger) : transport
+        var providers: [String: any LLMProvider] = [:]
+        for definition in catalogue.providers {
+            providers[definition.name] = makeProvider(definition, model: Self.probeModel(of: definition.name, in: catalogue),
+                                                      logger: logger, transport: transport, timing: timing, metricsFactory: metricsFactory)
+        }
+        return (ModelRouter(catalogue: catalogue, providers: providers, planner: planner, metricsFactory: metricsFactory), transport)
+    }
+
+    /// The model a provider's descriptor (and health probe) names: the default model when it is
+    /// this provider's, else its first model by name.
+    public static func probeModel(of provider: String, in catalogue: ModelCatalogue) -> String {
+        if catalogue.defaultModel.provider == provider { return catalogue.defaultModel.upstreamModel }
+        return catalogue.models.first { $0.provider == provider }?.upstreamModel ?? ""
+    }
+
+    /// One catalogue provider inside its own ``ResilientProvider`` (breaker, retries, fallback,
+    /// metrics labelled with its name). `transport` is required for every kind but `.offline`.
+    public func makeProvider(
+        _ definition: ModelCatalogue.Provider,
+        model: String,
+        logger: Logger,
+        transport: HTTPTransport?,
+        timing: RetryTiming = .live,
+        metricsFactory: (any MetricsFactory)? = nil
+    ) -> ResilientProvider {
         let inner: any LLMProvider
-        switch provider {
+        switch definition.kind {
         case .offline:
-            inner = OfflineProvider()
+            inner = OfflineProvider(name: definition.name)
         case .gemini:
-            inner = GeminiProvider(apiKey: geminiAPIKey ?? "", model: geminiModel, baseURL: geminiBaseURL,
-                                   transport: transport ?? HTTPTransport(logger: logger), timeouts: timeouts,
-                                   userAgent: userAgent, maxResponseBytes: maxResponseBytes)
+            inner = GeminiProvider(apiKey: definition.apiKey ?? "", model: model, baseURL: definition.baseURL,
+                                   transport: transport!, timeouts: timeouts,
+                                   userAgent: userAgent, maxResponseBytes: maxResponseBytes, name: definition.name)
         case .openai:
-            inner = OpenAICompatibleProvider(baseURL: openAIBaseURL, apiKey: openAIAPIKey, model: openAIModel,
-                                             transport: transport ?? HTTPTransport(logger: logger), timeouts: timeouts,
-                                             userAgent: userAgent, maxResponseBytes: maxResponseBytes)
+            inner = OpenAICompatibleProvider(baseURL: definition.baseURL, apiKey: definition.apiKey, model: model,
+                                             transport: transport!, timeouts: timeouts,
+                                             userAgent: userAgent, maxResponseBytes: maxResponseBytes, name: definition.name)
         }
         return ResilientProvider(wrapping: inner, retry: retry, breaker: breaker, fallbackText: fallbackText,
-                                 redactor: redactor, timing: timing, metricsFactory: metricsFactory,
+                                 redactor: Redactor(secrets: [definition.apiKey]), timing: timing, metricsFactory: metricsFactory,
                                  healthWindow: healthWindow, logger: logger)
     }
 

@@ -60,7 +60,7 @@ public struct UnsupportedField: Error, Sendable, Equatable, CustomStringConverti
 
 /// Names what answered a request; shown in `/health`, `/health/ai` and every reply's metadata.
 public struct ProviderDescriptor: Sendable, Equatable, Codable {
-    /// `offline`, `gemini` or `openai`.
+    /// The provider's name in the model catalogue: `offline`, `gemini` or `openai` without a models file.
     public var name: String
     public var model: String
     /// True for the embedded offline provider, which is not a language model.
@@ -129,7 +129,8 @@ public struct ToolCallDelta: Sendable, Equatable {
 public struct CompletionRequest: Sendable, Equatable {
     /// The conversation so far, oldest first, ending with the user's new message.
     public var messages: [ChatTurn]
-    /// Overrides the provider's configured model when set.
+    /// To a ``ModelRouter``: the model the client named (a catalogue name or alias; nil: the
+    /// default model). To a provider: the model id to send, overriding its configured one.
     public var model: String?
     public var temperature: Double?
     public var maxOutputTokens: Int?
@@ -141,9 +142,15 @@ public struct CompletionRequest: Sendable, Equatable {
     /// False on `/v1`, where nothing is saved: a failure is thrown (as ``UpstreamError``, with
     /// the upstream's retry hint), never answered with the fallback text.
     public var allowsFallback: Bool
+    /// Who asks, for routing.lua: the caller's tenant and, for a session's message, the session
+    /// (its sticky bucket). Providers do not read them.
+    public var tenant: String?
+    public var sessionID: String?
 
     public init(messages: [ChatTurn], model: String? = nil, temperature: Double? = nil, maxOutputTokens: Int? = nil,
-                openAIBody: OpenAIRequestBody? = nil, allowsFallback: Bool = true) {
+                openAIBody: OpenAIRequestBody? = nil, allowsFallback: Bool = true, tenant: String? = nil, sessionID: String? = nil) {
+        self.tenant = tenant
+        self.sessionID = sessionID
         self.messages = messages
         self.model = model
         self.temperature = temperature

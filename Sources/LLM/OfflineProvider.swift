@@ -14,9 +14,12 @@ public struct OfflineProvider: LLMProvider {
     public static let modelName = "offline-echo-1"
     public static let label = "[offline provider — no LLM configured]"
 
-    public let descriptor = ProviderDescriptor(name: "offline", model: OfflineProvider.modelName, isOffline: true)
+    public let descriptor: ProviderDescriptor
 
-    public init() {}
+    /// - Parameter name: its name in the model catalogue.
+    public init(name: String = "offline") {
+        descriptor = ProviderDescriptor(name: name, model: OfflineProvider.modelName, isOffline: true)
+    }
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         try Task.checkCancellation()

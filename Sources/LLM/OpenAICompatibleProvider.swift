@@ -23,9 +23,10 @@ public struct OpenAICompatibleProvider: LLMProvider {
         transport: HTTPTransport,
         timeouts: TransportTimeouts = TransportTimeouts(),
         userAgent: String = LLMConfiguration.defaultUserAgent,
-        maxResponseBytes: Int = 8 << 20
+        maxResponseBytes: Int = 8 << 20,
+        name: String = "openai"
     ) {
-        self.descriptor = ProviderDescriptor(name: "openai", model: model, isOffline: false)
+        self.descriptor = ProviderDescriptor(name: name, model: model, isOffline: false)
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
         self.client = UpstreamClient(transport: transport, timeouts: timeouts, userAgent: userAgent,
@@ -85,9 +86,19 @@ public struct OpenAICompatibleProvider: LLMProvider {
     public func unsupportedField(in request: EmbeddingRequest) -> UnsupportedField? { nil }
 
     /// The client's body as it is (its `model` is an embedding model's, not the chat model's),
-    /// and the upstream's answer as it is.
+    /// with `model` replaced when the catalogue maps the name to another id; the upstream's
+    /// answer as it is.
     public func embed(_ request: EmbeddingRequest) async throws -> [UInt8] {
-        try await client.fetch(client.post("\(baseURL)/embeddings", headers: auth, json: request.body.bytes, stream: false))
+        var body = request.body.bytes
+        if request.body.fields["model"] != .string(request.model) {
+            var json = JSONWriter(capacity: body.count + 64)
+            json.object { json in
+                json.field("model") { $0.string(request.model) }
+                request.body.writeMembers(into: &json, except: ["model"])
+            }
+            body = json.bytes
+        }
+        return try await client.fetch(client.post("\(baseURL)/embeddings", headers: auth, json: body, stream: false))
     }
 
     private var url: String { "\(baseURL)/chat/completions" }

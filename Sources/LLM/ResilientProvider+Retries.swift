@@ -78,7 +78,7 @@ extension ResilientProvider {
             record.consecutiveFailures = 0
             // A chat request that works proves more than a model lookup could.
             record.probeFailing = false
-            record.window.recordRequest(failed: false, at: now)
+            record.window.recordRequest(failed: false, took: now - startedAt, at: now)
         }
     }
 

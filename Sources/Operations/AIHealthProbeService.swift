@@ -3,7 +3,8 @@ import Logging
 import OracleCore
 import ServiceLifecycle
 
-/// Asks the AI provider's upstream a cheap question every `AI_HEALTH_PROBE_INTERVAL` seconds
+/// Asks each AI provider's upstream (every provider of the model catalogue, as it is after a
+/// reload) a cheap question every `AI_HEALTH_PROBE_INTERVAL` seconds
 /// (``ResilientProvider/probeHealth(timeouts:)``), so `/health/ai` and severity.lua know the
 /// provider is down before a user finds out: passive health alone stays `healthy` while no
 /// traffic goes through.
@@ -22,7 +23,7 @@ public struct AIHealthProbeService: Service {
     /// hung upstream should show within a few, not after `LLM_TOTAL_TIMEOUT_MS`.
     public static let timeLimit = Duration.seconds(5)
 
-    let provider: ResilientProvider
+    let providers: @Sendable () -> [ResilientProvider]
     let interval: Duration
     let timeouts: TransportTimeouts
     let sleep: @Sendable (Duration) async throws -> Void
@@ -34,7 +35,14 @@ public struct AIHealthProbeService: Service {
     public init(provider: ResilientProvider, interval: Duration, timeouts: TransportTimeouts? = nil,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 logger: Logger) {
-        self.provider = provider
+        self.init(providers: { [provider] }, interval: interval, timeouts: timeouts, sleep: sleep, logger: logger)
+    }
+
+    /// - Parameter providers: the providers to probe, read at each round (a reloaded catalogue's).
+    public init(providers: @escaping @Sendable () -> [ResilientProvider], interval: Duration, timeouts: TransportTimeouts? = nil,
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                logger: Logger) {
+        self.providers = providers
         self.interval = interval
         self.timeouts = timeouts ?? Self.timeouts(interval: interval, connect: TransportTimeouts().connect)
         self.sleep = sleep
@@ -45,7 +53,15 @@ public struct AIHealthProbeService: Service {
     /// (`AI_HEALTH_PROBE_INTERVAL=0`), or the offline provider, which has no upstream to ask.
     public static func make(provider: any LLMProvider, settings: OracleConfig.LLMSettings, logger: Logger) -> Self? {
         let seconds = settings.healthProbeIntervalSeconds
-        guard let provider = provider as? ResilientProvider, provider.canProbe else {
+        let probed: @Sendable () -> [ResilientProvider]
+        if let router = provider as? ModelRouter {
+            probed = { router.providers.compactMap { $0.provider as? ResilientProvider }.filter(\.canProbe) }
+        } else if let provider = provider as? ResilientProvider, provider.canProbe {
+            probed = { [provider] }
+        } else {
+            probed = { [] }
+        }
+        guard !probed().isEmpty else {
             logger.info(provider.descriptor.isOffline
                 ? "AI health probe off: the offline provider has no upstream to probe"
                 : "AI health probe off: the \(provider.descriptor.name) provider cannot be probed")
@@ -55,9 +71,11 @@ public struct AIHealthProbeService: Service {
             logger.info("AI health probe off (AI_HEALTH_PROBE_INTERVAL=0): /health/ai learns only from requests")
             return nil
         }
-        logger.info("AI health probe on", metadata: ["llm.provider": "\(provider.descriptor.name)", "probe.interval_s": "\(seconds)"])
+        logger.info("AI health probe on", metadata: [
+            "llm.providers": "\(probed().map(\.descriptor.name).joined(separator: ","))", "probe.interval_s": "\(seconds)",
+        ])
         let interval = Duration.seconds(seconds)
-        return Self(provider: provider, interval: interval,
+        return Self(providers: probed, interval: interval,
                     timeouts: timeouts(interval: interval, connect: .milliseconds(settings.connectTimeoutMs)), logger: logger)
     }
 
@@ -80,18 +98,29 @@ public struct AIHealthProbeService: Service {
         }
     }
 
-    /// One probe now, its outcome recorded in the provider's health; a change between working
-    /// and failing is logged (the error redacted), a steady state is not.
+    /// One probe of every provider now, side by side; the worst outcome (`failed` before `ok`
+    /// before `skipped`).
     @discardableResult
     public func probeOnce() async -> ProbeOutcome {
+        await withTaskGroup(of: ProbeOutcome.self) { group in
+            for provider in providers() { group.addTask { await probe(provider) } }
+            var outcomes: [ProbeOutcome] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes.contains(.failed) ? .failed : outcomes.contains(.ok) ? .ok : .skipped
+        }
+    }
+
+    /// One probe, its outcome recorded in the provider's health; a change between working and
+    /// failing is logged (the error redacted), a steady state is not.
+    func probe(_ provider: ResilientProvider) async -> ProbeOutcome {
         let before = provider.health().probe?.outcome
         let outcome = await provider.probeHealth(timeouts: timeouts)
         switch outcome {
         case .failed where before != ProbeOutcome.failed.rawValue:
             logger.warning("AI health probe failed; /health/ai is degraded",
-                           metadata: ["llm.error": "\(provider.health().lastError ?? "")"])
+                           metadata: ["llm.provider": "\(provider.descriptor.name)", "llm.error": "\(provider.health().lastError ?? "")"])
         case .ok where before == ProbeOutcome.failed.rawValue:
-            logger.notice("AI health probe succeeds again")
+            logger.notice("AI health probe succeeds again", metadata: ["llm.provider": "\(provider.descriptor.name)"])
         default:
             break
         }

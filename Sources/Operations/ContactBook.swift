@@ -106,25 +106,14 @@ public struct ContactBook: Sendable, Equatable {
     /// Reads `path`; `nil` when the file does not exist (then ``fallback(webhookURLs:)`` applies).
     public static func load(path: String, environment: [String: String],
                             webhookURLs: [String]) throws(ContactBookError) -> ContactBook {
-        guard FileManager.default.fileExists(atPath: path) else { return fallback(webhookURLs: webhookURLs) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ContactBookError(path, "cannot be read") }
-        guard data.count <= maxFileBytes else { throw ContactBookError(path, "is larger than \(maxFileBytes / 1024) KiB") }
-        guard let text = String(data: data, encoding: .utf8) else { throw ContactBookError(path, "is not UTF-8 text") }
+        guard let text = try YAMLConfigFile.read(path, maxBytes: maxFileBytes) else { return fallback(webhookURLs: webhookURLs) }
         return try parse(text, path: path, environment: environment)
     }
 
     public static func parse(_ text: String, path: String, environment: [String: String]) throws(ContactBookError) -> ContactBook {
-        let node: Any?
-        do {
-            node = try Yams.load(yaml: text)
-        } catch {
-            // Only the first line (position and problem): the YAML library adds the offending
-            // line of the file, which may hold a webhook URL or routing key.
-            let problem = String(describing: error).split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "unreadable"
-            throw ContactBookError(path, "is not valid YAML: \(problem.prefix(300))")
-        }
+        let node = try YAMLConfigFile.parse(text, path: path)
         guard let root = node as? [String: Any] else { throw ContactBookError(path, "must be a mapping with `channels` and `roles`") }
-        try onlyKeys(root, ["channels", "roles"], at: "", path)
+        try YAMLConfigFile.onlyKeys(root, ["channels", "roles"], at: "", path)
         guard let channels = root["channels"] as? [String: Any], !channels.isEmpty else {
             throw ContactBookError(path, "`channels` must be a non-empty mapping of channel name → {type, …}")
         }
@@ -137,7 +126,7 @@ public struct ContactBook: Sendable, Equatable {
         var destinations: [String: Destination] = [:]
         var warnings: [String] = []
         for name in channels.keys.sorted() {
-            try checkName(name, what: "channel", path)
+            try YAMLConfigFile.checkName(name, what: "channel", path)
             guard let fields = channels[name] as? [String: Any] else {
                 throw ContactBookError(path, "channels.\(name) must be a mapping with `type`")
             }
@@ -148,7 +137,7 @@ public struct ContactBook: Sendable, Equatable {
         }
         var routes: [String: [String]] = [:]
         for role in roles.keys.sorted() {
-            if role != anyRole { try checkName(role, what: "role", path) }
+            if role != anyRole { try YAMLConfigFile.checkName(role, what: "role", path) }
             guard let list = roles[role] as? [Any], let names = list as? [String], !names.isEmpty else {
                 throw ContactBookError(path, "roles.\(role) must be a non-empty list of channel names")
             }
@@ -179,21 +168,21 @@ public struct ContactBook: Sendable, Equatable {
         let at = "channels.\(name)"
         switch fields["type"] as? String {
         case "log":
-            try onlyKeys(fields, ["type"], at: at, path)
+            try YAMLConfigFile.onlyKeys(fields, ["type"], at: at, path)
             return .configured(Destination(name: name, kind: .log))
         case "webhook":
-            try onlyKeys(fields, ["type", "url", "url_env"], at: at, path)
-            switch try secret(fields, "url", at: at, environment: environment, path) {
+            try YAMLConfigFile.onlyKeys(fields, ["type", "url", "url_env"], at: at, path)
+            switch try YAMLConfigFile.secret(fields, "url", at: at, environment: environment, path) {
             case .unconfigured(let why): return .unconfigured(why)
             case .value(let url):
-                try checkURL(url, at: "\(at).url", path)
+                try YAMLConfigFile.checkURL(url, at: "\(at).url", path)
                 return .configured(Destination(name: name, kind: .webhook(url: url)))
             }
         case "pagerduty":
-            try onlyKeys(fields, ["type", "routing_key", "routing_key_env", "events_url"], at: at, path)
+            try YAMLConfigFile.onlyKeys(fields, ["type", "routing_key", "routing_key_env", "events_url"], at: at, path)
             let eventsURL = fields["events_url"].map { "\($0)" } ?? defaultPagerDutyEventsURL
-            try checkURL(eventsURL, at: "\(at).events_url", path)
-            switch try secret(fields, "routing_key", at: at, environment: environment, path) {
+            try YAMLConfigFile.checkURL(eventsURL, at: "\(at).events_url", path)
+            switch try YAMLConfigFile.secret(fields, "routing_key", at: at, environment: environment, path) {
             case .unconfigured(let why): return .unconfigured(why)
             case .value(let key):
                 guard key.count <= 128, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
@@ -205,56 +194,10 @@ public struct ContactBook: Sendable, Equatable {
             throw ContactBookError(path, "\(at).type must be webhook, pagerduty or log")
         }
     }
-
-    enum Secret {
-        case value(String)
-        case unconfigured(String)
-    }
-
-    /// `key` inline or `key_env` naming an environment variable (so the file can be committed).
-    static func secret(_ fields: [String: Any], _ key: String, at: String, environment: [String: String],
-                       _ path: String) throws(ContactBookError) -> Secret {
-        let inline = fields[key].map { "\($0)" }
-        let variable = fields["\(key)_env"].map { "\($0)" }
-        switch (inline, variable) {
-        case (let value?, nil):
-            guard !value.isEmpty else { throw ContactBookError(path, "\(at).\(key) is empty") }
-            return .value(value)
-        case (nil, let name?):
-            guard let value = environment[name], !value.isEmpty else { return .unconfigured("\(name) is not set") }
-            return .value(value)
-        default:
-            throw ContactBookError(path, "\(at) needs exactly one of `\(key)` and `\(key)_env`")
-        }
-    }
-
-    static func checkURL(_ url: String, at: String, _ path: String) throws(ContactBookError) {
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil,
-              url.utf8.count <= 2048 else {
-            throw ContactBookError(path, "\(at) must be an http(s) URL")
-        }
-    }
-
-    static func checkName(_ name: String, what: String, _ path: String) throws(ContactBookError) {
-        let allowed = name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f || $0 == 0x2e }
-        guard !name.isEmpty, name.utf8.count <= 64, allowed else {
-            throw ContactBookError(path, "\(what) name '\(name.prefix(64))' must be 1–64 characters of a-z, 0-9, '.', '_', '-'")
-        }
-    }
-
-    static func onlyKeys(_ fields: [String: Any], _ allowed: Set<String>, at: String, _ path: String) throws(ContactBookError) {
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            let place = at.isEmpty ? "" : "\(at)."
-            throw ContactBookError(path, "unknown key \(place)\(unknown.prefix(64)) (allowed: \(allowed.sorted().joined(separator: ", ")))")
-        }
-    }
 }
 
 /// Why the contacts file was refused; names the file and the key. Never carries a URL or key.
-public struct ContactBookError: Error, Equatable, CustomStringConvertible {
-    public var description: String
-    init(_ path: String, _ problem: String) { description = "\(path): \(problem)" }
-}
+public typealias ContactBookError = ConfigFileError
 
 extension OracleConfig {
     /// The contacts file this configuration names, read against the process environment.

@@ -34,16 +34,20 @@ public enum HealthReport {
 
     /// ``AIHealth`` (breaker state, redacted last error, counters) plus a note for the offline provider.
     public struct AI: Encodable, Sendable {
+        /// The default model's provider: what sessions use.
         public var health: AIHealth
         public var note: String?
+        /// Every catalogue provider, by name, each with its own breaker and health.
+        public var providers: [AIHealth]?
         public var status: String { health.status.rawValue }
 
-        enum NoteKey: String, CodingKey { case note }
+        enum ExtraKey: String, CodingKey { case note, providers }
 
         public func encode(to encoder: any Encoder) throws {
             try health.encode(to: encoder)
-            var container = encoder.container(keyedBy: NoteKey.self)
+            var container = encoder.container(keyedBy: ExtraKey.self)
             try container.encodeIfPresent(note, forKey: .note)
+            try container.encodeIfPresent(providers, forKey: .providers)
         }
     }
 
@@ -58,17 +62,17 @@ public enum HealthReport {
             integrity: integrity)
     }
 
-    /// The server runs a ``ResilientProvider``, which keeps the health; a bare provider (tests) has none to show.
+    /// The server runs a ``ModelRouter`` whose providers keep their health; a bare provider (tests) has none to show.
     public static func ai(_ provider: any LLMProvider) -> AI {
         let descriptor = provider.descriptor
-        let health = (provider as? ResilientProvider)?.health() ?? AIHealth(
-            status: descriptor.isOffline ? .offline : .healthy, provider: descriptor.name, model: descriptor.model,
-            offline: descriptor.isOffline, circuitState: .closed)
+        let router = provider as? ModelRouter
+        let health = router?.health() ?? ModelRouter.health(of: provider)
         return AI(
             health: health,
             note: descriptor.isOffline
-                ? "embedded offline provider: replies are not from a language model; configure LLM_PROVIDER for real answers"
-                : nil)
+                ? "embedded offline provider: replies are not from a language model; configure LLM_PROVIDER or MODELS_FILE for real answers"
+                : nil,
+            providers: router?.providerHealth())
     }
 
     /// The overall status: a database that does not answer is unhealthy; an AI provider behind

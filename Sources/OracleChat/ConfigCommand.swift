@@ -36,6 +36,15 @@ struct ConfigCommand: AsyncParsableCommand {
                 } catch {
                     problems.append("CONTACTS_FILE: \(error)")
                 }
+                // So is the models file.
+                do {
+                    if let models = try config.loadModelCatalogue() {
+                        let (m, p) = (models.catalogue.models.count, models.catalogue.providers.count)
+                        Console.error("models: \(m) model\(m == 1 ? "" : "s") on \(p) provider\(p == 1 ? "" : "s"), default \(models.catalogue.defaultModel.name)")
+                    }
+                } catch {
+                    problems.append("MODELS_FILE: \(error)")
+                }
             }
             guard problems.isEmpty else {
                 for problem in problems { Console.error("error: \(problem)") }

@@ -7,8 +7,7 @@ extension PolicyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compile policy files in the sandbox and check entry function, contract and globals.",
             discussion: """
-                Each file must be named for its policy (rollout.lua → decide, severity.lua → classify, \
-                cleanup.lua → plan, escalation.lua → escalate, admission.lua → admit). Sample inputs are evaluated and the \
+                Each file must be named for its policy (\(PolicyKind.allCases.map { "\($0.fileName) → \($0.entryFunction)" }.joined(separator: ", "))). Sample inputs are evaluated and the \
                 results validated against the contract. A static scan (comments and strings skipped) \
                 reports forbidden globals (io, os, require, load, debug, print, string.dump, ...) as \
                 errors and reads of globals the sandbox does not offer as warnings.
@@ -20,18 +19,24 @@ extension PolicyCommand {
         @Argument(help: "Policy files (default: the four policies in POLICIES_DIR).") var files: [String] = []
         @Flag(help: "Warnings fail the check too.") var strict = false
 
+        static func isDirectory(_ path: String) -> Bool {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+
         func run() async throws {
             let folders = try await Folders.load(config)
-            let paths = files.isEmpty
-                ? PolicyKind.allCases.map { (folders.policies as NSString).appendingPathComponent($0.fileName) }
-                : files
+            // A folder stands for its policy files, as for `policy test`.
+            let folder = files.isEmpty ? folders.policies : files.count == 1 && Self.isDirectory(files[0]) ? files[0] : nil
+            let paths = folder.map { folder in PolicyKind.allCases.map { (folder as NSString).appendingPathComponent($0.fileName) } } ?? files
             var errors = 0, warnings = 0
             for path in paths {
                 let problems: [PolicyProblem]
                 do {
                     problems = try PolicyLint.check(file: path)
                 } catch {
-                    throw PolicyCommand.fail("cannot read \(path): \(error.localizedDescription)", code: 2)
+                    // PolicyFile's refusal already names the file and the problem.
+                    throw PolicyCommand.fail(error is PolicyFile.Refused ? "\(error)" : "cannot read \(path): \(error)", code: 2)
                 }
                 if problems.isEmpty { PolicyCommand.write("\(path): ok\n") }
                 for problem in problems { PolicyCommand.write("\(problem)\n") }

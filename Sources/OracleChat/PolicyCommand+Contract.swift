@@ -9,7 +9,7 @@ extension PolicyCommand {
             abstract: "Print the input and output fields of the policies (as in docs/policies.md).",
             discussion: "Markdown, one section per policy; scripts/regen-docs.sh copies it into docs/policies.md.")
 
-        @Argument(help: "rollout, severity, cleanup, escalation or admission; all of them when left out.") var name: String?
+        @Argument(help: ArgumentHelp("\(PolicyKind.names); all of them when left out.")) var name: String?
 
         func run() throws {
             var kinds = PolicyKind.allCases

@@ -17,12 +17,12 @@ extension PolicyCommand {
                 """)
 
         @OptionGroup var config: ConfigOptions
-        @Argument(help: "rollout, severity, cleanup, escalation, admission, or the path of a policy file.") var name: String?
+        @Argument(help: ArgumentHelp("\(PolicyKind.names), or the path of a policy file.")) var name: String?
         @Option(help: "The input: JSON text, @FILE, or @- for standard input.") var input: String?
         @Flag(help: "Also print file, content hash, duration and instruction count (stderr).") var explain = false
 
         func run() async throws {
-            guard let name else { throw PolicyCommand.fail("missing policy NAME (rollout, severity, cleanup, escalation, admission)", code: 2) }
+            guard let name else { throw PolicyCommand.fail("missing policy NAME (\(PolicyKind.names))", code: 2) }
             guard let input else { throw PolicyCommand.fail("missing --input JSON|@FILE", code: 2) }
             let folders = try await Folders.load(config)
             let source = try PolicyCommand.readPolicy(name, folders: folders)

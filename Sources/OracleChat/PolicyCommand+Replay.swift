@@ -18,7 +18,7 @@ extension PolicyCommand {
                 """)
 
         @OptionGroup var config: ConfigOptions
-        @Argument(help: "rollout, severity, cleanup, escalation or admission.") var name: String?
+        @Argument(help: ArgumentHelp("\(PolicyKind.names).")) var name: String?
         @Option(help: "The candidate policy file.") var candidate: String?
         @Option(help: "Only decisions recorded in this window, e.g. 30m, 12h, 7d.") var since: String?
         @Option(help: "At most this many recorded decisions (newest).") var limit = 1000

@@ -10,7 +10,7 @@ extension PolicyCommand {
             abstract: "Run the policy tests (every test_* function and cases{} row in *_test.lua).",
             discussion: """
                 TARGET is a policies folder (default: POLICIES_DIR), one test file, or a policy name \
-                (rollout, severity, cleanup, escalation, admission). The test library is LUA_DIR/testing.lua.
+                (\(PolicyKind.names)). The test library is LUA_DIR/testing.lua.
                 The last line of the text report is the summary `N passed, N failed[, N skipped]`; with \
                 --format json|junit|tap the report goes to stdout and the summary line to stderr.
                 Exit status: 0 all passed (and coverage >= --threshold), 1 a test failed, coverage is \

@@ -23,6 +23,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "SQLite file path or sqlite:// URL (DATABASE_URL).") var database: String?
     @Option(help: "Folder of the Lua policies (POLICIES_DIR).") var policies: String?
 
+    /// A configuration file's contents, or the exit with its problem named (status 2).
+    static func loadOrRefuse<T>(_ setting: SettingName, _ load: () throws -> T) throws -> T {
+        do {
+            return try load()
+        } catch {
+            Console.error("error: \(setting.rawValue): \(error)")
+            Console.error("oracle-chat: refusing to start with invalid configuration (see `oracle-chat config check`)")
+            throw ExitCode(2)
+        }
+    }
+
     func run() async throws {
         var flags: [String: String] = [:]
         flags[SettingName.host.rawValue] = host
@@ -38,15 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("oracle-chat: refusing to start with invalid configuration (see `oracle-chat config check`)")
             throw ExitCode(2)
         }
-        // The contacts file is configuration too: refused before anything is opened.
-        let contacts: ContactBook
-        do {
-            contacts = try config.loadContacts()
-        } catch {
-            Console.error("error: CONTACTS_FILE: \(error)")
-            Console.error("oracle-chat: refusing to start with invalid configuration (see `oracle-chat config check`)")
-            throw ExitCode(2)
-        }
+        // The contacts and models files are configuration too: refused before anything is opened.
+        let contacts = try Self.loadOrRefuse(.contactsFile) { try config.loadContacts() }
+        let models = try Self.loadOrRefuse(.modelsFile) { try config.loadModelCatalogue() }
         let level = config.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -70,16 +75,17 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        let provider = ProviderFactory.make(config: config, logger: logger)
         let operations = ServerOperations(config: config, store: store, logger: logger)
         let policies = PolicyHost(configuration: .init(settings: config), store: store, logger: logger)
+        let (provider, catalogueWatcher) = ProviderFactory.make(config: config, models: models, policies: policies, logger: logger)
         let state = ServerState(config: config, store: store, provider: provider, logger: logger,
                                 backups: operations.backups, integrity: operations.integrity, policies: policies,
                                 metricsRegistry: metricsRegistry, contacts: contacts)
-        let app = OracleApplication.make(state: state, logger: logger, services: operations.services) { port in
+        let app = OracleApplication.make(state: state, logger: logger, services: operations.services + [catalogueWatcher]) { port in
             logger.notice("oracle-chat listening", metadata: [
                 "http.address": "\(config.host):\(port)", "database.path": "\(config.database.path)",
                 "ai.provider": "\(provider.descriptor.name)", "ai.model": "\(provider.descriptor.model)",
+                "ai.models": "\(provider.catalogue.models.count)",
                 "version": "\(OracleVersion.current)",
             ])
         }

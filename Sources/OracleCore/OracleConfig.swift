@@ -30,6 +30,8 @@ public struct OracleConfig: Sendable {
     public var alertWebhookURLs: [String]
     /// `CONTACTS_FILE`: where escalation.lua's roles are reached.
     public var contactsFile: String
+    /// `MODELS_FILE`: the model catalogue; absent, the single-provider settings are the catalogue.
+    public var modelsFile: String
     public var notifyMaxAttempts: Int
 
     /// The raw values with origins, for `config check` and diagnostics (secrets redacted there).
@@ -212,12 +214,13 @@ public struct OracleConfig: Sendable {
             sampleRates: [
                 "rollout": number(.decisionSampleRollout), "severity": number(.decisionSampleSeverity),
                 "cleanup": number(.decisionSampleCleanup), "escalation": number(.decisionSampleEscalation),
-                "admission": number(.decisionSampleAdmission),
+                "admission": number(.decisionSampleAdmission), "routing": number(.decisionSampleRouting),
             ])
         healthCheckInterval = int(.healthCheckInterval)
         incidentResolveAfter = int(.incidentResolveAfter)
         alertWebhookURLs = list(.alertWebhookURL)
         contactsFile = text(.contactsFile)
+        modelsFile = text(.modelsFile)
         notifyMaxAttempts = int(.notifyMaxAttempts)
         resolved = loaded.values
     }

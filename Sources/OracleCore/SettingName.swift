@@ -26,6 +26,7 @@ public enum SettingName: String, Sendable, CaseIterable {
 
     // MARK: LLM provider
     case llmProvider = "LLM_PROVIDER"
+    case modelsFile = "MODELS_FILE"
     case geminiAPIKey = "GEMINI_API_KEY"
     case geminiModel = "GEMINI_MODEL"
     case geminiBaseURL = "GEMINI_BASE_URL"
@@ -78,6 +79,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case decisionSampleCleanup = "DECISION_SAMPLE_CLEANUP"
     case decisionSampleEscalation = "DECISION_SAMPLE_ESCALATION"
     case decisionSampleAdmission = "DECISION_SAMPLE_ADMISSION"
+    case decisionSampleRouting = "DECISION_SAMPLE_ROUTING"
 
     // MARK: Operations
     case healthCheckInterval = "HEALTH_CHECK_INTERVAL"

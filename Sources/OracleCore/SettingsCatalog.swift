@@ -68,7 +68,9 @@ public enum SettingsCatalog {
 
     static let llm: [SettingSpec] = [
         .init(.llmProvider, default: "auto", .choice(["auto", "offline", "gemini", "openai"]), group: .llm,
-              "Which provider answers: auto picks gemini with GEMINI_API_KEY, openai with OPENAI_API_KEY or OPENAI_BASE_URL, else offline."),
+              "Which provider answers: auto picks gemini with GEMINI_API_KEY, openai with OPENAI_API_KEY or OPENAI_BASE_URL, else offline. Ignored when MODELS_FILE exists."),
+        .init(.modelsFile, default: "config/models.yaml", .text(nonEmpty: true), group: .llm,
+              "The model catalogue: providers (Gemini, any number of OpenAI-compatible APIs, keys from the environment) and the models clients may ask for, with aliases and routing tags (example: config/models.example.yaml). Checked by `config check`, reloaded within a second of an edit (a broken edit keeps the last good catalogue). Without the file, LLM_PROVIDER and its GEMINI_*/OPENAI_* settings are a one-model catalogue that answers to every model name."),
         .init(.geminiAPIKey, default: "", .text(nonEmpty: false), group: .llm, secret: true,
               "Google Gemini API key."),
         .init(.geminiModel, default: "gemini-2.5-flash", .text(nonEmpty: true), group: .llm,
@@ -175,6 +177,8 @@ public enum SettingsCatalog {
               "Share of escalation decisions recorded."),
         .init(.decisionSampleAdmission, default: "0.01", .number(min: 0, max: 1), group: .policies,
               "Share of admission decisions recorded (one per /v1 and message request; failures are always recorded)."),
+        .init(.decisionSampleRouting, default: "0.01", .number(min: 0, max: 1), group: .policies,
+              "Share of routing decisions recorded (one per request when the catalogue has more than one model; failures are always recorded)."),
     ]
 
     static let operations: [SettingSpec] = [

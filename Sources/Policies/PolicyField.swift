@@ -80,6 +80,7 @@ protocol LuaRepresentable {
     var luaValue: LuaValue { get }
 }
 
+extension LuaValue: LuaRepresentable { var luaValue: LuaValue { self } }
 extension Bool: LuaRepresentable { var luaValue: LuaValue { .bool(self) } }
 extension Int: LuaRepresentable { var luaValue: LuaValue { .integer(Int64(self)) } }
 extension Double: LuaRepresentable { var luaValue: LuaValue { .number(self) } }

@@ -25,6 +25,7 @@ extension SeverityDecision: PolicyOutput {}
 extension CleanupPlan: PolicyOutput {}
 extension EscalationDecision: PolicyOutput {}
 extension AdmissionDecision: PolicyOutput {}
+extension RoutingDecision: PolicyOutput {}
 
 extension PolicyHost {
     public func decideRollout(_ input: RolloutInput, record: Bool = true) async -> PolicyEvaluation<RolloutDecision> {
@@ -47,6 +48,10 @@ extension PolicyHost {
         await evaluate(.admission, input.luaValue, as: AdmissionDecision.self, record: record)
     }
 
+    public func route(_ input: RoutingInput, record: Bool = true) async -> PolicyEvaluation<RoutingDecision> {
+        await evaluate(.routing, input.luaValue, as: RoutingDecision.self, record: record)
+    }
+
     /// Any policy, as raw values, tried out on an input as given (the admin `evaluate` endpoint):
     /// the JSON a caller sends, or a decision log's recorded input, need not be one the host would
     /// build. A dry run that leaves the live state alone. Nothing is recorded in the decision log, counted in
@@ -59,6 +64,7 @@ extension PolicyHost {
         case .cleanup: return Self.erase(await evaluate(kind, input, as: CleanupPlan.self, record: false, live: false))
         case .escalation: return Self.erase(await evaluate(kind, input, as: EscalationDecision.self, record: false, live: false))
         case .admission: return Self.erase(await evaluate(kind, input, as: AdmissionDecision.self, record: false, live: false))
+        case .routing: return Self.erase(await evaluate(kind, input, as: RoutingDecision.self, record: false, live: false))
         }
     }
 
@@ -161,6 +167,10 @@ extension PolicyHost {
             // Admit: a broken admission.lua must not take the service down with it. Quotas go
             // unenforced until it is fixed; `policy_fallbacks` and the failure streak say so.
             return ["allow": true, "reason": .string("safe default: admitted without quota checks (policy failed: \(reason))")]
+        case .routing:
+            // No targets: the host sends the request to the requested model's own provider,
+            // as if no routing policy existed.
+            return ["targets": .array([]), "reason": .string("safe default: the requested model on its own provider (policy failed: \(reason))")]
         }
     }
 }

@@ -7,6 +7,7 @@ extension PolicyKind {
         case .cleanup: CleanupInput.fields.map(\.field)
         case .escalation: EscalationInput.fields.map(\.field)
         case .admission: AdmissionInput.fields.map(\.field)
+        case .routing: RoutingInput.fields.map(\.field)
         }
     }
 
@@ -18,6 +19,7 @@ extension PolicyKind {
         case .cleanup: CleanupPlan.fields
         case .escalation: EscalationDecision.fields
         case .admission: AdmissionDecision.fields
+        case .routing: RoutingDecision.fields
         }
     }
 
@@ -47,6 +49,7 @@ extension PolicyKind {
         case .cleanup: CleanupInput.note
         case .escalation: EscalationInput.note
         case .admission: AdmissionInput.note
+        case .routing: RoutingInput.note
         }
     }
 

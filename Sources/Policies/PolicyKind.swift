@@ -7,7 +7,7 @@ import LuaRuntime
 /// PolicyKind.rollout.entryFunction   // "decide"
 /// ```
 public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
-    case rollout, severity, cleanup, escalation, admission
+    case rollout, severity, cleanup, escalation, admission, routing
 
     public var fileName: String { "\(rawValue).lua" }
     public var testFileName: String { "\(rawValue)_test.lua" }
@@ -19,10 +19,17 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .cleanup: "plan"
         case .escalation: "escalate"
         case .admission: "admit"
+        case .routing: "route"
         }
     }
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    /// Every policy's name, for messages: "rollout, severity, …, admission or routing".
+    public static var names: String {
+        let all = allCases.map(\.rawValue)
+        return all.dropLast().joined(separator: ", ") + " or " + all.last!
+    }
 
     /// Checks a result against the contract in `docs/policies.md`; the error names the field.
     public func validate(_ result: LuaValue) throws(PolicyContractError) {
@@ -32,6 +39,7 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .cleanup: _ = try CleanupPlan(result)
         case .escalation: _ = try EscalationDecision(result)
         case .admission: _ = try AdmissionDecision(result)
+        case .routing: _ = try RoutingDecision(result)
         }
     }
 
@@ -70,6 +78,19 @@ public enum PolicyKind: String, Sendable, CaseIterable, Codable, Comparable {
                                estimatedPromptTokens: 500, requestsPerMinute: .init(used: 3, limit: 60),
                                tokensPerMinute: .init(used: used, limit: 100_000, retryAfterSeconds: retry),
                                tokensPerDay: .init(used: used)).luaValue
+            }
+        case .routing:
+            // Both providers healthy, and the requested one's breaker open.
+            ["closed", "open"].map { breaker in
+                let models = [RoutingInput.Model(name: "sample-large", provider: "primary", model: "sample-large", aliases: [], tags: ["auto"]),
+                              RoutingInput.Model(name: "sample-small", provider: "secondary", model: "sample-small", aliases: [], tags: ["cheap", "fallback"])]
+                return RoutingInput(
+                    tenant: "default", route: "v1", requestedModel: "sample-large", resolved: models[0], estimatedPromptTokens: 500,
+                    needsTools: false, needsJSON: false, stream: false, bucket: 42,
+                    providers: ["primary": .init(type: "openai", breaker: breaker, status: breaker == "open" ? "unavailable" : "healthy",
+                                                 requests: 20, failures: breaker == "open" ? 12 : 0, latencyMs: 350),
+                                "secondary": .init(type: "gemini", breaker: "closed", status: "healthy", requests: 5, failures: 0, latencyMs: nil)],
+                    models: models).luaValue
             }
         }
     }

@@ -24,7 +24,7 @@ public struct PolicyReplay: Sendable {
     }
 
     /// The field whose transitions are counted: rollout `enabled`, severity `severity`,
-    /// cleanup `emergency`, escalation `level`, admission `allow`.
+    /// cleanup `emergency`, escalation `level`, admission `allow`, routing `targets`.
     public static func keyField(of kind: PolicyKind) -> String {
         switch kind {
         case .rollout: "enabled"
@@ -32,6 +32,7 @@ public struct PolicyReplay: Sendable {
         case .cleanup: "emergency"
         case .escalation: "level"
         case .admission: "allow"
+        case .routing: "targets"
         }
     }
 
@@ -104,7 +105,7 @@ public struct PolicyReplay: Sendable {
             guard var table = input.tableValue, let metrics = table["metrics"] else { return input }
             table["metrics"] = moveMemory(metrics)
             return .table(table)
-        case .rollout, .admission: return input
+        case .rollout, .admission, .routing: return input
         }
     }
 

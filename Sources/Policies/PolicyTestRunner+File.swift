@@ -118,7 +118,7 @@ extension PolicyTestRunner {
             throw RunnerError("policy \(base).lua not found for \(testFile) (looked in \(candidates.joined(separator: ", ")))")
         }
         guard let kind = PolicyKind(rawValue: base) else {
-            throw RunnerError("\(base).lua is not one of the policies (rollout, severity, cleanup, escalation, admission)")
+            throw RunnerError("\(base).lua is not one of the policies (\(PolicyKind.names))")
         }
         return PolicySource(kind: kind, text: try PolicyFile.read(path), chunkName: path)
     }

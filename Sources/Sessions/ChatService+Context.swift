@@ -25,7 +25,7 @@ extension ChatService {
         let plan = { (path: ContextPlan.Path, history: [ChatTurn]) -> ContextPlan in
             let turns = ContextWindow.trim(history + [question], to: limits)
             return ContextPlan(sessionID: sessionID, tenant: tenant, path: path, history: turns, limits: limits,
-                               request: CompletionRequest(messages: self.context(turns)))
+                               request: CompletionRequest(messages: self.context(turns), tenant: tenant, sessionID: sessionID))
         }
         guard await rollout.isEnabled(sessionID: sessionID, tenant: tenant) else {
             // Outside the rollout (now): whatever was cached for it may go stale.

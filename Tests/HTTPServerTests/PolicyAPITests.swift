@@ -48,7 +48,7 @@ import TestSupport
             let status = try await client.get("/api/v1/policies", headers: Self.admin)
             #expect(status.json["state"] as? String == "ok")
             let list = status.json["policies"] as? [[String: Any]] ?? []
-            #expect(list.compactMap { $0["name"] as? String } == ["rollout", "severity", "cleanup", "escalation", "admission"])
+            #expect(list.compactMap { $0["name"] as? String } == PolicyKind.allCases.map(\.rawValue))
             #expect(list.allSatisfy { (($0["active"] as? [String: Any])?["hash"] as? String)?.count == 16 })
 
             let evaluated = try await client.post("/api/v1/policies/severity/evaluate", """

@@ -131,7 +131,8 @@ import TestSupport
         for _ in 0..<3 { _ = try await bounded(30) { try await provider.complete(Fixture.hello) } }
         upstream.enqueue(.status(500))
         _ = try await bounded(30) { await provider.probeHealth(timeouts: Self.probeTimeouts) }
-        #expect(provider.health().window == AIHealth.Window(seconds: 60, requests: 3, failures: 1, probe: "failed"))
+        // The two successes took no time on the stopped clock.
+        #expect(provider.health().window == AIHealth.Window(seconds: 60, requests: 3, failures: 1, probe: "failed", averageLatencyMs: 0))
 
         clock.advance(by: .seconds(59))
         #expect(provider.health().window.requests == 3, "still inside the window")

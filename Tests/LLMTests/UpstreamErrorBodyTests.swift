@@ -36,3 +36,17 @@ import Testing
         #expect(RetryAfter.geminiRetryDelay(body: Array("not json".utf8)) == nil)
     }
 }
+
+/// The window's latency is what routing.lua weighs: the mean of its successful requests only.
+@Suite struct OutcomeWindowLatencyTests {
+    @Test func averagesSuccessfulRequestsInTheWindowOnly() {
+        let origin = ContinuousClock.now
+        var window = AIOutcomeWindow(window: .seconds(60), origin: origin)
+        #expect(window.counts(at: origin).averageLatencyMs == nil, "no success, no latency")
+        window.recordRequest(failed: false, took: .milliseconds(100), at: origin)
+        window.recordRequest(failed: false, took: .milliseconds(300), at: origin + .seconds(1))
+        window.recordRequest(failed: true, took: .seconds(30), at: origin + .seconds(2))
+        #expect(window.counts(at: origin + .seconds(2)).averageLatencyMs == 200, "a failure's time is not latency")
+        #expect(window.counts(at: origin + .seconds(120)).averageLatencyMs == nil, "gone with the window")
+    }
+}

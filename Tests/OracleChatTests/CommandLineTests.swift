@@ -95,6 +95,40 @@ import TestSupport
         #expect(warned.stderr.contains("warning: contacts channel slack is not configured (SLACK_URL_NOT_SET is not set)"))
     }
 
+    /// The models file is configuration too: checked by `config check`, refused by `serve`
+    /// before the database is opened, never echoing a key.
+    @Test func aBrokenModelsFileIsRefusedByCheckAndServe() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try """
+            providers:
+              openai: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-live-SECRET-9876 }
+            models:
+              gpt-4o: { provider: openai }
+              gpt-4o-mini: { provider: open-ai }
+            default_model: gpt-4o
+            """.write(toFile: dir.file("models.yaml"), atomically: true, encoding: .utf8)
+        let environment = ["MODELS_FILE": dir.file("models.yaml")]
+        let check = try await OracleChatBinary.run(["config", "check"], environment: environment)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("MODELS_FILE: \(dir.file("models.yaml")): models.gpt-4o-mini.provider names 'open-ai', which `providers` does not define"))
+        let serve = try await OracleChatBinary.run(["serve", "--port", "0", "--database", dir.file("x.db")], environment: environment)
+        #expect(serve.status == 2)
+        #expect(serve.stderr.contains("models.gpt-4o-mini.provider"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.db")))
+        #expect(!(check.stderr + serve.stderr).contains("SECRET"))
+
+        try """
+            providers:
+              openai: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-live-SECRET-9876 }
+            models:
+              gpt-4o: { provider: openai }
+            """.write(toFile: dir.file("models.yaml"), atomically: true, encoding: .utf8)
+        let fixed = try await OracleChatBinary.run(["config", "check"], environment: environment)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(fixed.stderr.contains("models: 1 model on 1 provider, default gpt-4o"))
+    }
+
     @Test func missingExplicitConfigFileIsAnError() async throws {
         let result = try await OracleChatBinary.run(["config", "check", "--config", "/nonexistent/oracle.env"])
         #expect(result.status == 2)

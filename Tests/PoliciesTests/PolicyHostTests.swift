@@ -11,7 +11,7 @@ import TestSupport
         defer { fixture.remove() }
         let host = fixture.makeHost()
         await host.start()
-        #expect(host.status().map(\.state) == ["ok", "ok", "ok", "ok", "ok"])
+        #expect(host.status().map(\.state) == Array(repeating: "ok", count: PolicyKind.allCases.count))
         #expect(host.overallState == "ok")
         let decision = await host.decideRollout(PolicyHostFixture.rolloutInput)
         #expect(decision.value.enabled)
