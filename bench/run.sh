@@ -3,9 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # GatewayBench drives the server with wrk: install it when missing (root only).
-if ! command -v wrk >/dev/null && [ "$(id -u)" -eq 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || echo "could not install wrk; GatewayBench will say so"
-fi
+# peers.py puts nginx in front as the fixed-response upstream.
+for tool in wrk nginx; do
+  if ! command -v "$tool" >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null || echo "could not install $tool; the benchmarks that need it will say so"
+  fi
+done
 benches=$(swift package describe --type json 2>/dev/null | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
@@ -22,3 +25,12 @@ done
 swift build -c release --product oracle-chat >/dev/null
 echo "== edge-probe"
 python3 bench/edge-probe.py .build/release/oracle-chat
+# Beside TensorZero's gateway (pinned, from PyPI, in .build-bench-py/), ~4 minutes.
+if [ ! -x .build-bench-py/bin/python ] || ! cmp -s bench/peers-requirements.txt .build-bench-py/requirements.installed; then
+  rm -rf .build-bench-py
+  python3 -m venv .build-bench-py
+  .build-bench-py/bin/pip install --quiet --disable-pip-version-check -r bench/peers-requirements.txt
+  cp bench/peers-requirements.txt .build-bench-py/requirements.installed
+fi
+echo "== peers"
+python3 bench/peers.py .build/release/oracle-chat .build-bench-py/bin/python
