@@ -36,7 +36,7 @@ struct MessageRoutes {
         do {
             let exchange = try await state.chat.send(sessionID: id, tenant: context.tenant, content: content)
             ticket.completed(exchange.completion.usage)
-            return Self.replyBody(exchange, offline: state.provider.descriptor.isOffline).response()
+            return Self.replyBody(exchange, offline: state.isOffline(exchange.completion.provider)).response()
         } catch {
             guard case ChatError.upstreamFailed(let userMessageID, let reason) = error else { throw error }
             throw APIError(.badGateway, code: "upstream_failed",
@@ -49,15 +49,14 @@ struct MessageRoutes {
     /// the provider's stream ends early.
     func stream(sessionID: String, tenant: String, content: String, ticket: Admission.Ticket) async throws -> Response {
         let chat = try await state.chat.stream(sessionID: sessionID, tenant: tenant, content: content)
-        let offline = state.provider.descriptor.isOffline
-        return ServerSentEvents.response(ending: nil) { writer in
+        return ServerSentEvents.response(ending: nil) { [state] writer in
             await ServerSentEvents.relay(chat.events, to: &writer, frame: { event in
                 switch event {
                 case .delta(let text):
                     return ServerSentEvents.frame(event: "delta", JSONValue.object(["type": .string("delta"), "text": .string(text)]))
                 case .done(let exchange):
                     ticket.completed(exchange.completion.usage)
-                    return ServerSentEvents.frame(event: "done", json: Data(Self.replyBody(exchange, offline: offline).json()))
+                    return ServerSentEvents.frame(event: "done", json: Data(Self.replyBody(exchange, offline: state.isOffline(exchange.completion.provider)).json()))
                 }
             }, failure: { error in
                 guard let error = error as? ChatError else { return nil }

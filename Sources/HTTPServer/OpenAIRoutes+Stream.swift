@@ -23,8 +23,10 @@ extension OpenAIRoutes {
         } catch {
             throw Self.upstreamFailure(error)
         }
-        let frames = OpenAIChunkFrames(call: call, model: model.upstreamModel,
-                                       offline: state.provider.descriptor.isOffline, includeUsage: chat.includeUsage)
+        // Who answers: the target the router reports, else the requested model's own.
+        let answering = events.answering ?? RouteTarget(provider: model.provider, model: model.upstreamModel)
+        let frames = OpenAIChunkFrames(call: call, model: answering.model,
+                                       offline: state.isOffline(answering.provider), includeUsage: chat.includeUsage)
         return ServerSentEvents.response(ending: Self.done) { writer in
             var first = true
             await ServerSentEvents.relay(events, to: &writer, frame: { chunk in
@@ -38,6 +40,8 @@ extension OpenAIRoutes {
                 case .done(let completion):
                     ticket.completed(completion.usage)
                     return frames.finish(completion, exchange: nil)
+                case .started:
+                    preconditionFailure("FirstAwaitedEvents keeps .started to itself")
                 }
             }, failure: { error in frames.error(message: "\(error)", extra: [:]) })
         }
@@ -117,7 +121,8 @@ struct OpenAIChunkFrames: Sendable {
 }
 
 /// A provider's stream whose first event is awaited before the response is committed (so a
-/// failure before it can still be an HTTP status), then relayed with the rest.
+/// failure before it can still be an HTTP status), then relayed with the rest. A router's
+/// `.started` (who answers) is kept in ``answering``, never relayed.
 ///
 /// The iterator is handed from the handler, which awaits the first event, to the response
 /// body's writer, which reads the rest: one task at a time, never both, hence `@unchecked`.
@@ -125,13 +130,22 @@ final class FirstAwaitedEvents: AsyncSequence, @unchecked Sendable {
     typealias Element = CompletionChunk
     private var iterator: AsyncThrowingStream<CompletionChunk, any Error>.AsyncIterator
     private var first: CompletionChunk?
+    private(set) var answering: RouteTarget?
 
     init(_ stream: AsyncThrowingStream<CompletionChunk, any Error>) {
         iterator = stream.makeAsyncIterator()
     }
 
     func awaitFirst() async throws {
-        first = try await iterator.next()
+        first = try await nextPiece()
+    }
+
+    fileprivate func nextPiece() async throws -> CompletionChunk? {
+        while let chunk = try await iterator.next() {
+            guard case .started(let provider, let model) = chunk else { return chunk }
+            answering = RouteTarget(provider: provider, model: model)
+        }
+        return nil
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {
@@ -142,7 +156,7 @@ final class FirstAwaitedEvents: AsyncSequence, @unchecked Sendable {
                 events.first = nil
                 return first
             }
-            return try await events.iterator.next()
+            return try await events.nextPiece()
         }
     }
 

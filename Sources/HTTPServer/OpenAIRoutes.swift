@@ -90,7 +90,8 @@ struct OpenAIRoutes {
                                details: ["field": field.name])
             }
             // Asked once the request is known to be valid: a 400 costs no quota.
-            let ticket = try await admit(context, model: resolved.name, promptBytes: json.buffer.readableBytes)
+            // admission.lua sees the model as the client named it (its quotas may key on it).
+            let ticket = try await admit(context, model: chat.model ?? resolved.name, promptBytes: json.buffer.readableBytes)
             return chat.stream ? try await streamStateless(asked, model: resolved, chat: chat, call: call, ticket: ticket)
                                : try await completeStateless(asked, call: call, ticket: ticket)
         }
@@ -133,6 +134,7 @@ struct OpenAIRoutes {
     /// A provider's failure on the stateless route, as the status and shape OpenAI's SDKs retry on.
     static func upstreamFailure(_ error: any Error) -> any Error {
         switch error {
+        case let missing as ModelNotFound: modelNotFound(missing.name)
         case let failure as UpstreamError: OpenAIErrorShape.upstreamFailure(failure)
         case let failure as LLMError: OpenAIErrorShape.upstreamFailure(UpstreamError(failure))
         default: error
@@ -147,7 +149,7 @@ struct OpenAIRoutes {
                                            toolCalls: calls.isEmpty ? nil : calls),
                             finishReason: OpenAICallIdentity.finishReason(completion.finishReason))],
             usage: OpenAIUsage(completion.usage),
-            oracle: OpenAIOracleInfo(completion, offline: state.provider.descriptor.isOffline, exchange: exchange))
+            oracle: OpenAIOracleInfo(completion, offline: state.isOffline(completion.provider), exchange: exchange))
     }
 
     /// `X-Session-ID`, which must be a UUID when present.

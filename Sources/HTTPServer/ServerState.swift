@@ -114,6 +114,11 @@ public final class ServerState: Sendable {
     /// The model catalogue's providers and routing.lua's choice among them (``provider`` is this router).
     public let router: ModelRouter
 
+    /// Whether the catalogue provider `name` is the embedded offline one (its replies are not a model's).
+    public func isOffline(_ name: String) -> Bool {
+        router.catalogue.provider(named: name)?.kind == .offline
+    }
+
     /// What the health and monitoring reports read (routes and the incident monitor alike).
     public var health: HealthSources { HealthSources(store: store, integrity: integrity, chat: chat) }
 

@@ -96,6 +96,20 @@ public struct GeminiProvider: LLMProvider {
     var auth: [(name: String, value: String)] { [("x-goog-api-key", apiKey)] }
 
     private func url(model: String, method: String) -> String {
-        "\(baseURL)/v1beta/models/\(model):\(method)"
+        "\(baseURL)/v1beta/models/\(Self.pathSegment(model)):\(method)"
+    }
+
+    /// A model id as one URL path segment: every byte but RFC 3986's unreserved ones
+    /// percent-encoded, so a name a client or policy passes on cannot add segments or a query.
+    static func pathSegment(_ model: String) -> String {
+        var segment = ""
+        for byte in model.utf8 {
+            if (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || [0x2d, 0x2e, 0x5f, 0x7e].contains(byte) {
+                segment.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                segment += String(format: "%%%02X", byte)
+            }
+        }
+        return segment
     }
 }

@@ -21,7 +21,7 @@ extension OpenAICompatibleProvider: HealthProbing {
 extension GeminiProvider: HealthProbing {
     /// `GET {base}/v1beta/models/{model}`: also proves the configured model exists for this key.
     public func probe(timeouts: TransportTimeouts) async throws {
-        try await client.answers(client.get("\(baseURL)/v1beta/models/\(descriptor.model)", headers: auth,
+        try await client.answers(client.get("\(baseURL)/v1beta/models/\(GeminiProvider.pathSegment(descriptor.model))", headers: auth,
                                             timeouts: timeouts, maxResponseBytes: probeResponseBytes))
     }
 }

@@ -44,9 +44,6 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
     /// catalogue of `provider` and its settings (``singleCatalogue``).
     public var catalogue: ModelCatalogue?
 
-    /// The keys to scrub from every message that leaves the LLM module.
-    public var redactor: Redactor { Redactor(secrets: [geminiAPIKey, openAIAPIKey] + (catalogue?.secrets ?? [])) }
-
     /// `LLM_PROVIDER` and its `GEMINI_*`/`OPENAI_*` settings as a catalogue: one provider named
     /// for its kind, one model that answers to every name.
     public var singleCatalogue: ModelCatalogue {
@@ -94,7 +91,10 @@ public struct LLMConfiguration: Sendable, CustomStringConvertible, CustomDebugSt
             providers[definition.name] = makeProvider(definition, model: Self.probeModel(of: definition.name, in: catalogue),
                                                       logger: logger, transport: transport, timing: timing, metricsFactory: metricsFactory)
         }
-        return (ModelRouter(catalogue: catalogue, providers: providers, planner: planner, metricsFactory: metricsFactory), transport)
+        // LLM_RETRY_BUDGET_MS caps a request across its targets too (0: no cap to apply).
+        let budget = retry.totalCap > .zero ? retry.totalCap : nil
+        return (ModelRouter(catalogue: catalogue, providers: providers, planner: planner, metricsFactory: metricsFactory,
+                            budget: budget, now: timing.now), transport)
     }
 
     /// The model a provider's descriptor (and health probe) names: the default model when it is

@@ -208,6 +208,9 @@ public struct Completion: Sendable, Equatable {
 
 /// One event of a streamed reply.
 public enum CompletionChunk: Sendable, Equatable {
+    /// Who answers, sent by a ``ModelRouter`` with several targets just before the first piece
+    /// (a fallover or routing.lua may have chosen another than the requested model).
+    case started(provider: String, model: String)
     /// The next piece of text.
     case delta(String)
     /// The next piece of a tool call.

@@ -65,14 +65,22 @@ public final class ModelRouter: LLMProvider {
     private let live: Mutex<Live>
     private let planner: (any RoutePlanner)?
     private let metricsFactory: any MetricsFactory
+    private let budget: Duration?
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    /// - Parameter providers: one per catalogue provider, by name (built by ``LLMConfiguration/makeRouter(logger:transport:timing:metricsFactory:planner:)``).
+    /// - Parameters:
+    ///   - providers: one per catalogue provider, by name (built by ``LLMConfiguration/makeRouter(logger:transport:timing:metricsFactory:planner:)``).
+    ///   - budget: no further target is tried once this much time has passed since the request
+    ///     began (`LLM_RETRY_BUDGET_MS`): a request's cap holds across providers as within one.
     public init(catalogue: ModelCatalogue, providers: [String: any LLMProvider], planner: (any RoutePlanner)? = nil,
-                metricsFactory: (any MetricsFactory)? = nil) {
+                metricsFactory: (any MetricsFactory)? = nil, budget: Duration? = nil,
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         precondition(catalogue.providers.allSatisfy { providers[$0.name] != nil }, "every catalogue provider needs a provider")
         live = Mutex(Live(catalogue: catalogue, providers: providers))
         self.planner = planner
         self.metricsFactory = metricsFactory ?? MetricsSystem.factory
+        self.budget = budget
+        self.now = now
     }
 
     /// One provider built elsewhere (tests, benchmarks) as a one-model catalogue: its model
@@ -97,19 +105,26 @@ public final class ModelRouter: LLMProvider {
         live.withLock { $0.catalogue.resolve(requested) }
     }
 
-    /// Swaps in a new catalogue (a models file reloaded): providers whose definition did not
-    /// change keep their instance, and with it their breaker state and health.
+    /// Swaps in a new catalogue (a models file reloaded): providers whose definition and probe
+    /// model did not change keep their instance, and with it their breaker state and health.
+    /// The breaker gauge of a provider let go reads closed, so no alert stays stuck on it.
     public func replace(_ catalogue: ModelCatalogue, building build: (ModelCatalogue.Provider) -> any LLMProvider) {
         let current = live.withLock { $0 }
         var providers: [String: any LLMProvider] = [:]
         for definition in catalogue.providers {
-            if current.catalogue.provider(named: definition.name) == definition, let kept = current.providers[definition.name] {
+            let unchanged = current.catalogue.provider(named: definition.name) == definition
+                && LLMConfiguration.probeModel(of: definition.name, in: current.catalogue)
+                    == LLMConfiguration.probeModel(of: definition.name, in: catalogue)
+            if unchanged, let kept = current.providers[definition.name] {
                 providers[definition.name] = kept
             } else {
                 providers[definition.name] = build(definition)
             }
         }
         live.withLock { $0 = Live(catalogue: catalogue, providers: providers) }
+        for (name, provider) in current.providers where providers[name].map({ $0 as AnyObject }) !== provider as AnyObject {
+            (provider as? ResilientProvider)?.metrics.circuitState.record(CircuitBreaker.State.closed.gaugeValue)
+        }
     }
 
     /// Every provider, by name, as it is now.
@@ -166,12 +181,13 @@ public final class ModelRouter: LLMProvider {
     }
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
+        let started = now()
         let legs = try await route(request, stream: false)
         for (index, leg) in legs.enumerated() {
-            let last = index == legs.count - 1
+            let last = index == legs.count - 1 || !withinBudget(since: started)
             do {
                 return try await leg.provider.complete(leg.request(request, last: last))
-            } catch where !last && Self.fallsOver(error, allowsFallback: request.allowsFallback) {
+            } catch where !last && fallsOver(error, on: leg, of: legs, request) {
                 countFallover(from: leg.target.provider)
             }
         }
@@ -191,17 +207,21 @@ public final class ModelRouter: LLMProvider {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: CompletionChunk.self, throwing: (any Error).self)
         let task = Task {
             do {
+                let started = self.now()
                 let legs = try await self.route(request, stream: true)
                 for (index, leg) in legs.enumerated() {
-                    let last = index == legs.count - 1
+                    // A client gone during planning or a failed leg starts no further upstream call.
+                    try Task.checkCancellation()
+                    let last = index == legs.count - 1 || !self.withinBudget(since: started)
                     var pieces = leg.provider.stream(leg.request(request, last: last)).makeAsyncIterator()
                     let first: CompletionChunk?
                     do {
                         first = try await pieces.next()
-                    } catch where !last && Self.fallsOver(error, allowsFallback: request.allowsFallback) {
+                    } catch where !last && self.fallsOver(error, on: leg, of: legs, request) {
                         self.countFallover(from: leg.target.provider)
                         continue
                     }
+                    continuation.yield(.started(provider: leg.target.provider, model: leg.target.model))
                     if let first { continuation.yield(first) }
                     while let piece = try await pieces.next() { continuation.yield(piece) }
                     break
@@ -258,6 +278,18 @@ public final class ModelRouter: LLMProvider {
         live.withLock { live in live.catalogue.resolve(requested).map { ($0, live.providers[$0.provider]!) } }
     }
 
+    private func withinBudget(since started: ContinuousClock.Instant) -> Bool {
+        budget.map { now() - started < $0 } ?? true
+    }
+
+    /// Whether the next target may answer where `leg` failed: a request's own model refusing
+    /// it on `/v1` is the client's to hear; a target routing.lua put in its place is not.
+    private func fallsOver(_ error: any Error, on leg: Leg, of legs: [Leg], _ request: CompletionRequest) -> Bool {
+        let requested = live.withLock { $0.catalogue.resolve(request.model) }
+        let isRequested = requested.map { leg.target == RouteTarget(provider: $0.provider, model: $0.upstreamModel) } ?? false
+        return Self.fallsOver(error, allowsFallback: request.allowsFallback || !isRequested)
+    }
+
     /// Whether another provider may answer where this one failed (see the type's notes).
     static func fallsOver(_ error: any Error, allowsFallback: Bool) -> Bool {
         let failure = UpstreamError.from(error).error
@@ -272,7 +304,8 @@ public final class ModelRouter: LLMProvider {
     }
 }
 
-/// A `model` the catalogue does not know (`404 model_not_found` on `/v1`).
+/// A `model` the catalogue does not know (`404 model_not_found` on `/v1`): a reload may remove
+/// it between the route's check and the call.
 public struct ModelNotFound: Error, Sendable, Equatable, CustomStringConvertible {
     public var name: String
     public var description: String { "no model named '\(name.prefix(64))'" }

@@ -14,6 +14,8 @@ extension ResilientProvider {
                         continuation.yield(chunk)
                     case .done(let completion):
                         final = completion
+                    case .started:
+                        continuation.yield(chunk)
                     }
                 }
                 if Task.isCancelled { throw LLMError.cancelled }

@@ -6,8 +6,9 @@ import OracleCore
 import ServiceLifecycle
 import Synchronization
 
-/// Reloads the models file (`MODELS_FILE`) within a second of an edit: a file that reads and
-/// validates replaces the catalogue (providers whose definition did not change keep their
+/// Reloads the models file (`MODELS_FILE`) within a second of an edit, once two reads half a
+/// second apart find the same text (a file caught half-written is not applied): a file that
+/// reads and validates replaces the catalogue (providers whose definition did not change keep their
 /// breaker and health); one that does not is refused with the reason in the log and
 /// `model_catalogue_reloads_total{outcome="refused"}`, and the last good catalogue stays in
 /// force. A file that disappears also leaves the catalogue as it is (said once): the server
@@ -20,6 +21,8 @@ import Synchronization
 public final class ModelCatalogueWatcher: Service, Sendable {
     public enum Outcome: Sendable, Equatable {
         case unchanged, reloaded, missing
+        /// Changed since the last read: applied when the next read finds the same text.
+        case settling
         case refused(String)
     }
 
@@ -31,6 +34,8 @@ public final class ModelCatalogueWatcher: Service, Sendable {
     let logger: Logger
     /// The text last acted on (loaded or refused), so each edit is reported once.
     private let seen: Mutex<String?>
+    /// A new text read once, waiting for a second read to find it unchanged.
+    private let pending = Mutex<String?>(nil)
     private let reloaded: Counter
     private let refused: Counter
 
@@ -39,7 +44,7 @@ public final class ModelCatalogueWatcher: Service, Sendable {
     ///   - build: a provider for a new or changed catalogue entry (and the catalogue it is in).
     public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment, initialText: String?,
                 router: ModelRouter, build: @escaping @Sendable (ModelCatalogue.Provider, ModelCatalogue) -> any LLMProvider,
-                interval: Duration = .seconds(1), logger: Logger, metrics factory: any MetricsFactory = MetricsSystem.factory) {
+                interval: Duration = .milliseconds(500), logger: Logger, metrics factory: any MetricsFactory = MetricsSystem.factory) {
         self.path = path
         self.environment = environment
         self.router = router
@@ -72,7 +77,16 @@ public final class ModelCatalogueWatcher: Service, Sendable {
             }
             return .missing
         }
-        guard seen.withLock({ $0 }) != text else { return .unchanged }
+        guard seen.withLock({ $0 }) != text else {
+            pending.withLock { $0 = nil }
+            return .unchanged
+        }
+        let settled = pending.withLock { pending in
+            defer { pending = text }
+            return pending == text
+        }
+        guard settled else { return .settling }
+        pending.withLock { $0 = nil }
         seen.withLock { $0 = text }
         let catalogue: ModelCatalogue
         do {

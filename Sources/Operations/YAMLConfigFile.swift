@@ -14,15 +14,53 @@ enum YAMLConfigFile {
         return text
     }
 
+    /// The most nodes a file may unfold to. Anchors and aliases are cheap to write and expensive
+    /// to unfold (a few hundred bytes of nested aliases make gigabytes), so the tree is counted
+    /// before it is turned into values; a real contacts or models file has a few thousand.
+    static let maxNodes = 50_000
+
     static func parse(_ text: String, path: String) throws(ConfigFileError) -> Any? {
+        let root: Node?
         do {
-            return try Yams.load(yaml: text)
+            // Composing keeps each alias as a shared reference: nothing is unfolded yet.
+            root = try Yams.compose(yaml: text)
         } catch {
             // Only the first line (position and problem): the YAML library adds the offending
             // line of the file, which may hold a URL or key.
             let problem = String(describing: error).split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "unreadable"
             throw ConfigFileError(path, "is not valid YAML: \(problem.prefix(300))")
         }
+        guard let root else { return nil }
+        var budget = maxNodes
+        guard fits(root, budget: &budget) else {
+            throw ConfigFileError(path, "unfolds to more than \(maxNodes) YAML nodes (anchors and aliases count each time they are used)")
+        }
+        return root.any
+    }
+
+    /// Counts `node`'s tree, aliases unfolded, stopping as soon as the budget is spent.
+    static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias:
+            return true
+        case .mapping(let mapping):
+            for (key, value) in mapping where !fits(key, budget: &budget) || !fits(value, budget: &budget) { return false }
+            return true
+        case .sequence(let sequence):
+            for element in sequence where !fits(element, budget: &budget) { return false }
+            return true
+        }
+    }
+
+    /// An environment variable's name: echoing anything else could print a key pasted in its place.
+    static func isVariableName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, bytes.count <= 128, first == 0x5f || (0x41...0x5a).contains(first) || (0x61...0x7a).contains(first) else {
+            return false
+        }
+        return bytes.allSatisfy { $0 == 0x5f || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) }
     }
 
     enum Secret {
@@ -40,6 +78,9 @@ enum YAMLConfigFile {
             guard !value.isEmpty else { throw ConfigFileError(path, "\(at).\(key) is empty") }
             return .value(value)
         case (nil, let name?):
+            guard isVariableName(name) else {
+                throw ConfigFileError(path, "\(at).\(key)_env must name an environment variable (letters, digits and _, at most 128), not hold the value itself")
+            }
             guard let value = environment[name], !value.isEmpty else { return .unconfigured("\(name) is not set") }
             return .value(value)
         default:

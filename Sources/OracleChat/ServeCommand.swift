@@ -76,8 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let operations = ServerOperations(config: config, store: store, logger: logger)
-        let policies = PolicyHost(configuration: .init(settings: config), store: store, logger: logger)
-        let (provider, catalogueWatcher) = ProviderFactory.make(config: config, models: models, policies: policies, logger: logger)
+        let policies = PolicyHost(configuration: .init(settings: config, secrets: (models?.catalogue.secrets ?? []) + contacts.secrets),
+                                  store: store, logger: logger)
+        let (provider, catalogueWatcher) = ModelGateway.make(config: config, models: models, policies: policies, logger: logger)
         let state = ServerState(config: config, store: store, provider: provider, logger: logger,
                                 backups: operations.backups, integrity: operations.integrity, policies: policies,
                                 metricsRegistry: metricsRegistry, contacts: contacts)

@@ -155,6 +155,13 @@ public struct RoutingDecision: Sendable, Equatable {
         self.reason = reason
     }
 
+    /// A model id safe to put in an upstream's URL path or JSON as it is: a policy may pass on
+    /// what a client sent, and must not steer a request (with the server's key) elsewhere.
+    static func isModelID(_ model: String) -> Bool {
+        !model.isEmpty && model.utf8.count <= 256 && !model.contains("..")
+            && model.utf8.allSatisfy { (0x21...0x7e).contains($0) && ![0x22, 0x5c, 0x3f, 0x23, 0x25].contains($0) }
+    }
+
     init(_ value: LuaValue) throws(PolicyContractError) {
         let reader = try ResultReader(value)
         let targets = try reader.tables("targets")
@@ -164,8 +171,9 @@ public struct RoutingDecision: Sendable, Equatable {
         self.targets = try targets.map { (target) throws(PolicyContractError) in
             let provider = try target.string("provider"), model = try target.string("model")
             guard !provider.isEmpty else { throw PolicyContractError(field: "\(target.path).provider", rule: "must not be empty") }
-            guard !model.isEmpty, model.utf8.count <= 256 else {
-                throw PolicyContractError(field: "\(target.path).model", rule: "must be 1–256 bytes")
+            guard Self.isModelID(model) else {
+                throw PolicyContractError(field: "\(target.path).model",
+                                          rule: "must be 1–256 printable ASCII characters without spaces, quotes, backslash, '?', '#', '%' or '..'")
             }
             return Target(provider: provider, model: model)
         }

@@ -49,8 +49,9 @@ extension ChatService {
                 case .delta(let piece):
                     text += piece
                     continuation.yield(.delta(piece))
-                case .toolCall:
-                    // A session's context offers no tools, so no call can come.
+                case .toolCall, .started:
+                    // A session's context offers no tools, so no call can come; who answers is
+                    // in the final completion.
                     break
                 case .done(let completion):
                     let reply = try await store.appendMessage(

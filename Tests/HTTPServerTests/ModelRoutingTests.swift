@@ -89,16 +89,9 @@ import TestSupport
                                       store: store, logger: logs.logger)
             await policies.start()
             let loaded = try #require(try ModelCatalogueFile.load(path: config.modelsFile, environment: Self.environment))
-            var llm = LLMConfiguration(settings: config.llm)
-            llm.catalogue = loaded.catalogue
-            let (router, _) = llm.makeRouter(logger: logs.logger, transport: transport, planner: RoutingPolicy(policies: policies))
-            let configured = llm
-            let watcher = ModelCatalogueWatcher(
-                path: config.modelsFile, environment: Self.environment, initialText: loaded.text, router: router,
-                build: { definition, catalogue in
-                    configured.makeProvider(definition, model: LLMConfiguration.probeModel(of: definition.name, in: catalogue),
-                                            logger: logs.logger, transport: transport)
-                }, logger: logs.logger)
+            // As `serve` builds it.
+            let (router, watcher) = ModelGateway.make(config: config, models: loaded, policies: policies, logger: logs.logger,
+                                                      environment: Self.environment, transport: transport)
             let state = ServerState(config: config, store: store, provider: router, logger: logs.logger, policies: policies)
             let app = OracleApplication.make(state: state, logger: logs.logger)
             let fixture = Fixture(alpha: alpha, beta: beta, state: state, policies: policies, watcher: watcher, dir: dir)
@@ -182,9 +175,12 @@ import TestSupport
     @Test(arguments: [false, true])
     func anOutageFallsOverToTheOtherProvider(streamed: Bool) async throws {
         try await withRouting { client, fixture in
-            fixture.alpha.enqueue(.status(503))
+            // An upstream that echoes the key it was sent: it must not reach a log or an answer.
+            fixture.alpha.enqueue(.status(503, body: #"{"error":{"message":"overloaded for key \#(ModelRoutingTests.alphaKey)"}}"#))
             let reply = try await client.post("/v1/chat/completions", Fixture.chat(model: "big", stream: streamed))
             #expect(reply.status == .ok)
+            let models = streamed ? reply.sseObjects.compactMap { $0["model"] as? String } : [Self.json(reply)["model"] as? String ?? ""]
+            #expect(!models.isEmpty && models.allSatisfy { $0 == "backup-1" }, "every chunk names the model that answered: \(models)")
             let text = streamed
                 ? reply.sseObjects.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String }.joined()
                 : ((Self.json(reply)["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
@@ -194,6 +190,9 @@ import TestSupport
             let providers = try #require(health["providers"] as? [[String: Any]])
             #expect(providers.compactMap { $0["provider"] as? String } == ["alpha", "beta"])
             #expect((providers[0]["failures"] as? Int) == 1 && (providers[1]["requests"] as? Int) == 1)
+            let healthText = try await client.get("/health/ai").text
+            #expect(healthText.contains("overloaded for key") && !healthText.contains(ModelRoutingTests.alphaKey),
+                    "the upstream's message is shown, its echo of the key is not")
         }
     }
 
@@ -205,6 +204,18 @@ import TestSupport
             #expect(reply.status == .ok)
             #expect(reply.sseObjects.contains { $0["error"] != nil }, "the cut is said in the stream")
             #expect(fixture.beta.requests.isEmpty)
+        }
+    }
+
+    /// A 400 from a model routing.lua put in place of the requested one is not the client's
+    /// mistake: the next target, the requested model, answers.
+    @Test func aRefusalFromASubstitutedModelFallsOver() async throws {
+        try await withRouting { client, fixture in
+            fixture.alpha.enqueue(.status(400, body: #"{"error":{"message":"max_tokens too large for small-1"}}"#))
+            let reply = try await client.post("/v1/chat/completions", Fixture.chat(model: "big", "hi", stream: true))
+            #expect(reply.status == .ok)
+            #expect(fixture.alphaModels == ["small-1", "big-1"])
+            #expect(reply.sseObjects.compactMap { $0["model"] as? String }.allSatisfy { $0 == "big-1" })
         }
     }
 
@@ -326,12 +337,14 @@ import TestSupport
             let edited = Self.modelsFile(alpha: fixture.alpha.openAIBaseURL, beta: fixture.beta.baseURL,
                                          extra: "  mini: { provider: alpha, model: mini-2 }")
             try fixture.dir.write("models.yaml", edited)
+            #expect(fixture.watcher.checkOnce() == .settling, "a first read of new text waits for a second")
             #expect(fixture.watcher.checkOnce() == .reloaded)
             #expect(try await client.get("/v1/models/mini").status == .ok)
             let alphaAfter = try #require(fixture.state.router.providers.first { $0.name == "alpha" }?.provider as? ResilientProvider)
             #expect(alphaBefore === alphaAfter, "an unchanged provider keeps its breaker and health")
 
             try fixture.dir.write("models.yaml", edited + "\n  broken: { provider: nowhere }")
+            #expect(fixture.watcher.checkOnce() == .settling)
             guard case .refused(let reason) = fixture.watcher.checkOnce() else {
                 Issue.record("a model on an undefined provider must be refused")
                 return

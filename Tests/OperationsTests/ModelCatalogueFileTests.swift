@@ -18,7 +18,7 @@ import TestSupport
     @Test func theShippedExampleIsValidAndResolvesNamesAndAliases() throws {
         let catalogue = try ModelCatalogueFile.parse(try Self.example, path: "models.yaml", environment: Self.environment)
         #expect(catalogue.providers.map(\.name) == ["gemini", "local", "openai"])
-        #expect(catalogue.models.map(\.name) == ["gemini-flash", "gpt-4o", "gpt-4o-mini", "llama"])
+        #expect(catalogue.models.map(\.name) == ["gemini-flash", "gpt-4o", "gpt-4o-mini", "llama", "text-embedding-3-small"])
         #expect(catalogue.defaultModel.name == "gemini-flash")
         #expect(catalogue.resolve("fast")?.upstreamModel == "gemini-2.5-flash")
         #expect(catalogue.resolve("gpt-4o")?.upstreamModel == "gpt-4o", "model defaults to the entry's name")
@@ -84,6 +84,35 @@ import TestSupport
             Issue.record("broken YAML must be refused")
         } catch {
             #expect(error.description.hasPrefix("models.yaml: is not valid YAML"))
+            #expect(!error.description.contains("SECRET"))
+        }
+    }
+
+    /// A few hundred bytes of nested aliases unfold to a billion nodes: refused by count, before
+    /// anything is unfolded (the contacts file shares the reader).
+    @Test func anAliasBombIsRefusedBeforeItUnfolds() {
+        var text = "providers: {a: {type: offline}}\nmodels: {m: {provider: a}}\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 {
+            text += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        #expect(text.utf8.count < 1024)
+        do {
+            _ = try ModelCatalogueFile.parse(text, path: "models.yaml", environment: [:])
+            Issue.record("an alias bomb must be refused")
+        } catch {
+            #expect(error.description == "models.yaml: unfolds to more than 50000 YAML nodes (anchors and aliases count each time they are used)")
+        }
+        #expect(throws: ConfigFileError.self) { _ = try ContactBook.parse(text, path: "contacts.yaml", environment: [:]) }
+    }
+
+    /// A key pasted where the variable's name belongs is never printed back.
+    @Test func aKeyInPlaceOfAVariableNameIsNotEchoed() {
+        let text = "providers: {a: {type: openai, base_url: \"http://x\", api_key_env: \"sk-live-SECRET-0123\"}}\nmodels: {m: {provider: a}}"
+        do {
+            _ = try ModelCatalogueFile.parse(text, path: "models.yaml", environment: [:])
+            Issue.record("a value that cannot be a variable's name must be refused")
+        } catch {
+            #expect(error.description.contains("providers.a.api_key_env must name an environment variable"))
             #expect(!error.description.contains("SECRET"))
         }
     }
