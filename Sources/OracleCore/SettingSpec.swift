@@ -49,13 +49,23 @@ public struct SettingSpec: Sendable {
     /// Checks a raw value against the rule; returns the problem, or nil when valid.
     public func validate(_ raw: String) -> String? {
         guard let problem = rule.problem(with: raw.trimmingCharacters(in: .whitespaces)) else { return nil }
-        let shown = isSecret ? "" : " (got \(raw.isEmpty ? "an empty value" : "\"\(raw)\""))"
+        let shown = isSecret ? "" : " (got \(raw.isEmpty ? "an empty value" : "\"\(display(raw))\""))"
         return "\(name) must \(problem)\(shown)"
     }
 
-    /// The value as it may be shown to an operator.
+    /// The value as it may be shown to an operator: a secret not at all, a URL without the
+    /// password of its `user:password@` (a `DATABASE_URL` carries one).
     public func display(_ raw: String) -> String {
-        isSecret ? (raw.isEmpty ? "" : "[redacted]") : raw
+        isSecret ? (raw.isEmpty ? "" : "[redacted]") : Self.withoutURLPassword(raw)
+    }
+
+    static func withoutURLPassword(_ raw: String) -> String {
+        guard let scheme = raw.range(of: "://") else { return raw }
+        let rest = raw[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
+              let colon = rest[..<at].firstIndex(of: ":") else { return raw }
+        return String(raw[..<rest.index(after: colon)]) + "[redacted]" + String(rest[at...])
     }
 
     /// The value with the type its rule gives it, for JSON answers: a boolean setting is
@@ -161,7 +171,7 @@ public enum SettingRule: Sendable, Equatable {
                 return error.description
             }
         case .databaseURL:
-            return DatabaseLocation.parse(raw) == nil ? "be a SQLite file path or sqlite:// URL" : nil
+            return DatabaseLocation.problem(raw)
         case .tenantLimits:
             do {
                 _ = try TenantLimits.parse(raw)

@@ -29,7 +29,7 @@ public enum SettingsCatalog {
         .init(.port, default: "8000", .integer(min: 0, max: 65535), group: .server,
               "TCP port of the HTTP server (`serve --port`); 0 picks a free port."),
         .init(.databaseURL, default: "data/oracle_sessions.db", .databaseURL, group: .server,
-              "SQLite database: a file path or sqlite:// URL (`serve --database`). Created with its folder if missing."),
+              "SQLite database: a file path or sqlite:// URL (`serve --database`). Created with its folder if missing. A URL of another database (postgres://, mysql://, ...) is refused by name."),
         .init(.logLevel, default: "info",
               .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), group: .server,
               "Minimum level of log lines (case-insensitive)."),

@@ -111,6 +111,21 @@ import Testing
         #expect(DatabaseLocation.parse("sqlite://") == nil)
     }
 
+    /// A URL of a database this build cannot serve is refused by name, its password never shown;
+    /// it was once taken for a file path under a folder named `postgres:`.
+    @Test func anotherDatabasesURLIsRefusedNamingIt() async throws {
+        let loaded = try await load(env: ["DATABASE_URL": "postgres://oracle:s3cret-pass@127.0.0.1:5432/oracle"])
+        #expect(loaded.problems == [
+            "DATABASE_URL must be a SQLite file path or sqlite:// URL; a PostgreSQL URL is a database this build cannot serve (got \"postgres://oracle:[redacted]@127.0.0.1:5432/oracle\")",
+        ])
+        #expect(DatabaseLocation.parse("postgresql://h/db") == nil && DatabaseLocation.parse("mysql://h/db") == nil)
+        #expect(DatabaseLocation.problem("mysql://h/db")?.contains("a mysql:// URL") == true)
+        #expect(DatabaseLocation.parse("data/odd://name.db")?.path == "data/odd://name.db", "a path that merely contains :// is not a URL")
+        let spec = SettingsCatalog.all.first { $0.setting == .databaseURL }!
+        #expect(spec.display("postgres://u:pw@h:5432/d?sslmode=require") == "postgres://u:[redacted]@h:5432/d?sslmode=require")
+        #expect(spec.display("postgres://u@h/d") == "postgres://u@h/d" && spec.display("data/x.db") == "data/x.db")
+    }
+
     @Test func chatKeysMapToTenants() throws {
         let map = try KeyTenantMap.parse("aaaaaaaaaaaaaaaa1:acme, bbbbbbbbbbbbbbbb2")
         #expect(map.tenant(forKey: "aaaaaaaaaaaaaaaa1") == "acme")
