@@ -20,6 +20,9 @@ struct SessionMonitoringRoutes {
     struct Management: Encodable {
         var activeSessions: Int
         var capacity: Int
+        /// The cache's estimate of the bytes it holds, and its bound (`SESSION_CACHE_MAX_BYTES`).
+        var cacheBytes: Int
+        var capacityBytes: Int
         var persistentSessions: String
         var rolloutPercentage: Int
         var settingsVersion: Int
@@ -33,6 +36,10 @@ struct SessionMonitoringRoutes {
         var cacheHitRatio: Double
         var hits: Int
         var misses: Int
+        /// Recovered sessions not cached: used less often than the session they would displace.
+        var declined: Int
+        /// Contexts not cached: each alone larger than `SESSION_CACHE_MAX_BYTES`.
+        var tooLarge: Int
     }
 
     struct Recovery: Encodable {
@@ -60,10 +67,12 @@ struct SessionMonitoringRoutes {
             status: enabled ? "enabled" : "disabled",
             sessionManagement: Management(
                 activeSessions: stats.active, capacity: stats.capacity,
+                cacheBytes: stats.bytes, capacityBytes: stats.capacityBytes,
                 persistentSessions: enabled ? "enabled" : "disabled",
                 rolloutPercentage: snapshot.sessions.rolloutPercentage, settingsVersion: snapshot.version,
                 cachePerformance: Performance(cacheHitRatio: (stats.hitRatio * 10_000).rounded() / 10_000,
-                                              hits: stats.hits, misses: stats.misses),
+                                              hits: stats.hits, misses: stats.misses,
+                                              declined: stats.declined, tooLarge: stats.tooLarge),
                 recovery: Recovery(enabled: snapshot.sessions.enableRecovery, recoveries: stats.recoveries,
                                    recoveryFailures: stats.recoveryFailures, recoveryTimeouts: stats.recoveryTimeouts),
                 evictions: Evictions(

@@ -129,6 +129,8 @@ public struct OracleConfig: Sendable {
         public var rolloutPercentage: Int
         public var sessionTimeout: Int
         public var maxSessions: Int
+        /// Most estimated bytes the cached contexts may hold (`SESSION_CACHE_MAX_BYTES`).
+        public var maxCacheBytes: Int
         public var cleanupInterval: Int
         public var enableRecovery: Bool
         public var maxRecoveryHistoryMessages: Int
@@ -196,6 +198,7 @@ public struct OracleConfig: Sendable {
             rolloutPercentage: int(.gradualRolloutPercentage),
             sessionTimeout: int(.persistentSessionTimeout),
             maxSessions: int(.maxPersistentSessions),
+            maxCacheBytes: int(.sessionCacheMaxBytes),
             cleanupInterval: int(.cleanupInterval),
             enableRecovery: bool(.enableSessionRecovery),
             maxRecoveryHistoryMessages: int(.maxRecoveryHistoryMessages),

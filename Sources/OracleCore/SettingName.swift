@@ -54,6 +54,7 @@ public enum SettingName: String, Sendable, CaseIterable {
     case gradualRolloutPercentage = "GRADUAL_ROLLOUT_PERCENTAGE"
     case persistentSessionTimeout = "PERSISTENT_SESSION_TIMEOUT"
     case maxPersistentSessions = "MAX_PERSISTENT_SESSIONS"
+    case sessionCacheMaxBytes = "SESSION_CACHE_MAX_BYTES"
     case cleanupInterval = "CLEANUP_INTERVAL"
     case enableSessionRecovery = "ENABLE_SESSION_RECOVERY"
     case maxRecoveryHistoryMessages = "MAX_RECOVERY_HISTORY_MESSAGES"

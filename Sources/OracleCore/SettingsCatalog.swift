@@ -128,6 +128,8 @@ public enum SettingsCatalog {
               "Seconds a cached session may stay idle before cleanup evicts it."),
         .init(.maxPersistentSessions, default: "500", .integer(min: 1, max: 1_000_000), group: .sessions, overridable: true,
               "Most sessions kept in the cache; the least recently used beyond it are evicted."),
+        .init(.sessionCacheMaxBytes, default: "33554432", .integer(min: 65_536, max: 17_179_869_184), group: .sessions, overridable: true,
+              "Most bytes the cache's contexts may hold, by its estimate (their text plus a fixed allowance per turn and session; 32 MiB by default); the least recently used beyond it are evicted, and a context larger than the whole bound is not cached (its session is served from SQLite)."),
         .init(.cleanupInterval, default: "300", .integer(min: 1, max: 86_400), group: .sessions, overridable: true,
               "Seconds between cache cleanup runs."),
         .init(.enableSessionRecovery, default: "true", .boolean, group: .sessions, overridable: true,

@@ -7,6 +7,9 @@ struct ContextPlan: Sendable {
     var sessionID: String
     var tenant: String
     var path: Path
+    /// A new session's first exchange: the cache admits it whatever it displaces (see
+    /// ``SessionCache/commit(_:tenant:turns:limits:new:)``).
+    var isNewSession = false
     /// History turns up to and including the user's new message, trimmed to `limits`.
     var history: [ChatTurn]
     var limits: ContextLimits
@@ -18,6 +21,11 @@ extension ChatService {
     /// SQLite into the cache (recovery), or rebuilt from SQLite for this message only
     /// (stateless). Throws ``ChatError/sessionNotFound`` before anything is sent upstream when
     /// the session does not exist for this tenant; a hit proves it does, so it reads nothing.
+    ///
+    /// A miss makes the stateless path's one read and nothing more (that read also says whether
+    /// the session exists and whether it has history), so a miss costs what not caching costs
+    /// plus the cache's bookkeeping — whether the cache then keeps the session is its admission
+    /// rule's call, at commit.
     func contextPlan(sessionID: String, tenant: String, content: String) async throws -> ContextPlan {
         let live = self.live.sessions
         let limits = live.contextLimits
@@ -37,17 +45,27 @@ extension ChatService {
         if let cached = cache.lookup(sessionID, tenant: tenant, limits: limits) {
             return plan(.cached, cached)
         }
-        guard let session = try await store.session(id: sessionID, tenant: tenant) else { throw ChatError.sessionNotFound }
-        if session.messageCount == 0 {
-            // A new session has no history to recover, and nothing was missed.
-            return plan(.cached, [])
+        var recovered: [ChatTurn]?
+        if live.enableRecovery {
+            switch await cache.recover(sessionID: sessionID, tenant: tenant, limits: limits, timeoutSeconds: live.recoveryTimeoutSeconds) {
+            case .history(let turns): recovered = turns
+            case .notFound: throw ChatError.sessionNotFound
+            case .failed: break
+            }
+        }
+        let history: [ChatTurn]
+        if let recovered { history = recovered } else { history = try await storedHistory(sessionID: sessionID, tenant: tenant, limits: limits) }
+        if history.isEmpty {
+            // A new session (or one whose every question failed) has no history to recover,
+            // and nothing was missed.
+            var new = plan(.cached, [])
+            new.isNewSession = true
+            return new
         }
         cache.countMiss()
-        if live.enableRecovery, let recovered = await cache.recover(
-            sessionID: sessionID, tenant: tenant, limits: limits, timeoutSeconds: live.recoveryTimeoutSeconds) {
-            return plan(.cached, recovered)
-        }
-        return plan(.stateless, try await storedHistory(sessionID: sessionID, tenant: tenant, limits: limits))
+        guard recovered != nil else { return plan(.stateless, history) }
+        cache.recordRecovery(.success)
+        return plan(.cached, history)
     }
 
     /// The stored history of the session, read in one go with the check that it exists.
@@ -73,6 +91,7 @@ extension ChatService {
     func commit(_ plan: ContextPlan, reply: StoredMessage) {
         guard plan.path == .cached else { return }
         let turns = ContextWindow.belongs(reply) ? plan.history + [ContextWindow.turn(reply)] : plan.history
-        cache.commit(plan.sessionID, tenant: plan.tenant, turns: ContextWindow.trim(turns, to: plan.limits), limits: plan.limits)
+        cache.commit(plan.sessionID, tenant: plan.tenant, turns: ContextWindow.trim(turns, to: plan.limits), limits: plan.limits,
+                     new: plan.isNewSession)
     }
 }

@@ -11,7 +11,9 @@ import Synchronization
 /// Which sessions use it is `rollout.lua`'s call (``RolloutGate``). A miss for such a session
 /// recovers its context from SQLite (``recover(sessionID:tenant:limits:)``); a cached context is
 /// only updated after the exchange is stored, so eviction never loses anything. Bounded by
-/// `MAX_PERSISTENT_SESSIONS` (least recently used go first) and cleaned by ``SessionCleanupService``.
+/// `MAX_PERSISTENT_SESSIONS` and `SESSION_CACHE_MAX_BYTES` at once (least recently used go first,
+/// whichever bound is crossed), admitting a recovered session only when it is used more often
+/// than the one it would displace (``SessionCacheCore``), and cleaned by ``SessionCleanupService``.
 ///
 /// ```swift
 /// let chat = ChatService(store: store, provider: provider, systemPrompt: "", live: live, policies: host)
@@ -69,14 +71,19 @@ public final class SessionCache: Sendable {
     }
 
     public var stats: SessionCacheStats {
-        let capacity = live.sessions.maxSessions
+        let settings = live.sessions
         return state.withLock { state in
             var stats = state.stats
             stats.active = state.core.count
-            stats.capacity = capacity
+            stats.capacity = settings.maxSessions
+            stats.bytes = state.core.estimatedBytes
+            stats.capacityBytes = settings.maxCacheBytes
             return stats
         }
     }
+
+    /// The admission sketch's estimate of a session's lookups lately (tests, diagnostics).
+    public func frequency(_ sessionID: String) -> Int { state.withLock { $0.core.frequency(sessionID) } }
 
     /// The cached history turns (counted as a hit), or nil (not counted yet: the caller counts a
     /// miss with ``countMiss()`` once it knows the session had history to miss — a new session's
@@ -84,8 +91,9 @@ public final class SessionCache: Sendable {
     /// A hit also proves the session exists for `tenant` (entries go when sessions are deleted).
     func lookup(_ sessionID: String, tenant: String, limits: ContextLimits) -> [ChatTurn]? {
         let now = clock()
+        let capacity = live.sessions.maxSessions
         let turns = state.withLock { state -> [ChatTurn]? in
-            let turns = state.core.lookup(sessionID, tenant: tenant, limits: limits, now: now)
+            let turns = state.core.lookup(sessionID, tenant: tenant, limits: limits, now: now, capacity: capacity)
             if turns != nil { state.stats.hits += 1 }
             return turns
         }
@@ -99,19 +107,35 @@ public final class SessionCache: Sendable {
         metrics.misses.increment()
     }
 
-    /// Stores a session's turns after its exchange was stored; beyond capacity the least
-    /// recently used sessions are evicted.
-    public func commit(_ sessionID: String, tenant: String, turns: [ChatTurn], limits: ContextLimits) {
+    /// Stores a session's turns after its exchange was stored; beyond either bound the least
+    /// recently used sessions are evicted. A session not cached yet gets in only while there is
+    /// room or when it is used more often than the session it would displace, unless it is
+    /// `new` (a new session's first exchange, always admitted); a context larger than
+    /// `SESSION_CACHE_MAX_BYTES` alone is never cached. Returns whether the turns are cached now.
+    @discardableResult
+    public func commit(_ sessionID: String, tenant: String, turns: [ChatTurn], limits: ContextLimits, new: Bool = false) -> Bool {
         let now = clock()
         let settings = live.sessions
         // Switched off while this exchange ran: keep nothing.
-        guard settings.usePersistentSessions else { return }
-        let capacity = settings.maxSessions
-        let evicted = state.withLock { state -> Int in
-            state.core.store(sessionID, tenant: tenant, turns: turns, limits: limits, now: now)
-            return state.core.evictLeastRecentlyUsed(toCapacity: capacity)
+        guard settings.usePersistentSessions else { return false }
+        let bounds = SessionCacheCore.Bounds(entries: settings.maxSessions, bytes: settings.maxCacheBytes)
+        let outcome = state.withLock { state -> SessionCacheCore.StoreOutcome in
+            let outcome = state.core.store(sessionID, tenant: tenant, turns: turns, limits: limits, now: now,
+                                           insertion: new ? .always : .ifMoreFrequent, bounds: bounds)
+            switch outcome.result {
+            case .stored: break
+            case .declined: state.stats.declined += 1
+            case .tooLarge: state.stats.tooLarge += 1
+            }
+            return outcome
         }
-        recordEvictions(evicted, .lru)
+        switch outcome.result {
+        case .stored: break
+        case .declined: metrics.notAdmitted[.frequency]?.increment()
+        case .tooLarge: metrics.notAdmitted[.tooLarge]?.increment()
+        }
+        recordEvictions(outcome.evicted, .lru)
+        return outcome.result == .stored
     }
 
     func countStateless() {
@@ -162,7 +186,7 @@ public final class SessionCache: Sendable {
         metrics.recoveries[outcome]?.increment()
     }
 
-    /// Switched off → the cache is emptied at once; a lower capacity applies at once.
+    /// Switched off → the cache is emptied at once; a lower capacity or byte bound applies at once.
     private func settingsChanged(_ settings: OracleConfig.SessionSettings) {
         // The master switch beats every rollout rule, so nothing cached can be used any more.
         if !settings.usePersistentSessions {
@@ -172,7 +196,8 @@ public final class SessionCache: Sendable {
             }
             return
         }
-        let evicted = state.withLock { $0.core.evictLeastRecentlyUsed(toCapacity: settings.maxSessions) }
+        let bounds = SessionCacheCore.Bounds(entries: settings.maxSessions, bytes: settings.maxCacheBytes)
+        let evicted = state.withLock { $0.core.evict(toFit: bounds, sparingNewest: false) }
         recordEvictions(evicted, .lru)
     }
 }

@@ -4,7 +4,7 @@ import Metrics
 public enum EvictionReason: String, Sendable, CaseIterable, Codable {
     /// Idle longer than the cleanup plan's `idle_ttl`.
     case ttl
-    /// Beyond `MAX_PERSISTENT_SESSIONS`, least recently used first.
+    /// Beyond `MAX_PERSISTENT_SESSIONS` or `SESSION_CACHE_MAX_BYTES`, least recently used first.
     case lru
     /// An emergency cleanup pass (plan `emergency`, or `POST /api/v1/sessions/cleanup/emergency`).
     case emergency
@@ -20,6 +20,14 @@ public enum RecoveryOutcome: String, Sendable, CaseIterable {
     case success, failure, timeout
 }
 
+/// Why a context was not cached.
+public enum NotAdmittedReason: String, Sendable, CaseIterable {
+    /// Its session was used less often lately than the one it would have displaced.
+    case frequency
+    /// It alone was larger than `SESSION_CACHE_MAX_BYTES`.
+    case tooLarge = "too_large"
+}
+
 /// The cache's swift-metrics objects, created once with bounded dimensions.
 struct SessionCacheMetrics: Sendable {
     let hits = Counter(label: "session_cache_hits_total")
@@ -29,6 +37,9 @@ struct SessionCacheMetrics: Sendable {
     })
     let evictions: [EvictionReason: Counter] = Dictionary(uniqueKeysWithValues: EvictionReason.allCases.map {
         ($0, Counter(label: "session_cache_evictions_total", dimensions: [("reason", $0.rawValue)]))
+    })
+    let notAdmitted: [NotAdmittedReason: Counter] = Dictionary(uniqueKeysWithValues: NotAdmittedReason.allCases.map {
+        ($0, Counter(label: "session_cache_not_admitted_total", dimensions: [("reason", $0.rawValue)]))
     })
     let active = Gauge(label: "session_cache_active")
 }

@@ -2,6 +2,10 @@
 public struct SessionCacheStats: Sendable, Equatable {
     public var active: Int
     public var capacity: Int
+    /// The cache's estimate of the bytes it holds (``SessionCache/estimatedBytes``), and its bound
+    /// (`SESSION_CACHE_MAX_BYTES`).
+    public var bytes: Int = 0
+    public var capacityBytes: Int = 0
     public var hits: Int
     public var misses: Int
     public var recoveries: Int
@@ -10,6 +14,11 @@ public struct SessionCacheStats: Sendable, Equatable {
     /// Messages of sessions outside the rollout, served from SQLite.
     public var statelessMessages: Int
     public var evictions: [EvictionReason: Int]
+    /// Recovered sessions not cached because they were used less often lately than the session
+    /// they would have displaced (their messages were answered all the same).
+    public var declined: Int = 0
+    /// Contexts not cached because each alone was larger than `SESSION_CACHE_MAX_BYTES`.
+    public var tooLarge: Int = 0
 
     /// hits / (hits + misses); 0 before the first persistent-session message.
     public var hitRatio: Double {

@@ -14,6 +14,7 @@ extension OracleConfig.SessionSettings {
         case .gradualRolloutPercentage?: rolloutPercentage = int(rolloutPercentage)
         case .persistentSessionTimeout?: sessionTimeout = int(sessionTimeout)
         case .maxPersistentSessions?: maxSessions = int(maxSessions)
+        case .sessionCacheMaxBytes?: maxCacheBytes = int(maxCacheBytes)
         case .cleanupInterval?: cleanupInterval = int(cleanupInterval)
         case .enableSessionRecovery?: enableRecovery = bool(enableRecovery)
         case .maxRecoveryHistoryMessages?: maxRecoveryHistoryMessages = int(maxRecoveryHistoryMessages)

@@ -74,6 +74,26 @@ extension TestClientProtocol {
         }
     }
 
+    /// Past `SESSION_CACHE_MAX_BYTES` the least recently used sessions go, and the monitoring
+    /// shows the bytes held under their bound.
+    @Test func monitoringShowsTheByteBoundKept() async throws {
+        let settings = ["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100",
+                        "SESSION_CACHE_MAX_BYTES": "65536", "CONTEXT_TOKEN_BUDGET": "100000"]
+        try await withSessionApp(settings) { client, _ in
+            let big = String(repeating: "x", count: 30_000)
+            for _ in 0..<3 {
+                let id = try await client.createSession()
+                #expect(try await client.post("/api/v1/sessions/\(id)/messages", #"{"content":"\#(big)"}"#).status == .ok)
+            }
+            let management = try await client.sessionsHealth()
+            #expect(management["active_sessions"] as? Int == 2, "two 30 KB contexts fit in 64 KiB, three do not")
+            #expect(management["capacity_bytes"] as? Int == 65_536)
+            let bytes = try #require(management["cache_bytes"] as? Int)
+            #expect(bytes > 60_000 && bytes <= 65_536)
+            #expect((management["evictions"] as? [String: Any])?["lru"] as? Int == 1)
+        }
+    }
+
     @Test func deletingASessionDropsItsCachedContext() async throws {
         try await withSessionApp(["USE_PERSISTENT_SESSIONS": "true", "GRADUAL_ROLLOUT_PERCENTAGE": "100"]) { client, state in
             let id = try await client.createSession()

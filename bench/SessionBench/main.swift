@@ -1,6 +1,13 @@
 // SessionBench: the persistent-session cache against the stateless path and recovery, with the
 // offline provider and a temporary SQLite file. Prints figures; asserts nothing.
 //
+// Then a working set larger than the cache (issue #19): the cached path against the stateless
+// one under round-robin traffic over 10× the cache's sessions and under 80/20 skewed traffic,
+// with hit ratios. `SessionBench --only cached:round-robin --messages N` runs one of those rows
+// alone (set-up, warm-up, N messages, no timing), for instruction counts: run it under
+// `valgrind --tool=callgrind` at two N and divide the difference (bench/callgrind-sessions.sh).
+// SESSION_BENCH_CACHE (default 50) and SESSION_BENCH_SESSIONS (default 10× the cache) size it.
+//
 // Targets (issue #6): a hit adds <= 50 µs p50 over the provider call; recovering 50 messages
 // takes <= 1 ms p99; <= 4 KB of memory per cached session.
 //
@@ -73,6 +80,55 @@ func report(_ name: String, _ samples: [Duration], reads: Int? = nil) {
     var line = name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " p50 %8.1f µs   p99 %8.1f µs", pct(0.5), pct(0.99))
     if let reads { line += String(format: "   history reads/message %.2f", Double(reads) / Double(samples.count)) }
     print(line)
+}
+
+/// `count` sessions with `historyMessages` stored messages each, one transaction per session.
+func sessionsWithHistory(_ count: Int) async throws -> [String] {
+    var ids: [String] = []
+    for _ in 0..<count {
+        let id = try await store.createSession(tenant: "default", title: "bench").id
+        _ = try await store.appendMessages((0..<historyMessages).map {
+            NewMessage(role: $0 % 2 == 0 ? .user : .assistant, content: "message \($0) of the history")
+        }, sessionID: id, tenant: "default")
+        ids.append(id)
+    }
+    return ids
+}
+
+let environment = ProcessInfo.processInfo.environment
+let workingSetCache = Int(environment["SESSION_BENCH_CACHE"] ?? "") ?? 50
+let workingSetSessions = Int(environment["SESSION_BENCH_SESSIONS"] ?? "") ?? 10 * workingSetCache
+func argument(_ name: String) -> String? {
+    CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+}
+
+/// One row of the working-set table: its own chat service (its own, cold cache) and sessions.
+func workingSetRun(_ path: String, _ shape: TrafficShape, measured: Int) async throws -> WorkingSetRun {
+    let chatPath = try await makePath(path, rollout: path == "cached" ? 100 : 0, capacity: workingSetCache)
+    let sessions = shape == .fits ? min(workingSetSessions, max(1, workingSetCache / 2)) : workingSetSessions
+    let ids = try await sessionsWithHistory(sessions)
+    // Two rounds' worth of warm-up: the cache is full and in its steady state before measuring.
+    let warmUp = 2 * sessions
+    return WorkingSetRun(path: path, shape: shape, chat: chatPath.chat, ids: ids,
+                         order: shape.sessions(count: warmUp + measured, workingSet: sessions, cache: workingSetCache), warmUp: warmUp)
+}
+
+if let only = argument("--only") {
+    // One row alone, for callgrind: no timing, no other path in the process.
+    let parts = only.split(separator: ":").map(String.init)
+    guard parts.count == 2, ["cached", "stateless"].contains(parts[0]), let shape = TrafficShape(rawValue: parts[1]) else {
+        print("usage: SessionBench --only cached|stateless:fits|round-robin|skewed [--messages N]")
+        exit(2)
+    }
+    let run = try await workingSetRun(parts[0], shape, measured: Int(argument("--messages") ?? "") ?? 1_000)
+    let stats = try await Task.detached { () async throws -> SessionCacheStats in
+        for n in 0..<run.order.count { try await run.send(n) }
+        return run.chat.cache.stats
+    }.value
+    print("\(run.label): \(run.order.count - run.warmUp) messages after \(run.warmUp) warm-up; cache \(stats.active)/\(workingSetCache),"
+          + " hits \(stats.hits), misses \(stats.misses), stateless \(stats.statelessMessages)")
+    try store.close()
+    exit(0)
 }
 
 /// Runs a timed loop off the main actor, as the server's request handlers run: top-level code
@@ -158,6 +214,51 @@ let hitOwn = p50(results["cache hit"]!.own)
 print(String(format: "hit path cost over the provider call and its durable write (p50) %.1f µs (target ≤ 50 µs)", hitOwn))
 print(String(format: "  cross-check from the p50s above: hit − provider − writes = %.1f µs (the writes' fsync makes this one noisy)",
              p50(results["cache hit"]!.total) - p50(results["provider call alone"]!.total) - p50(results["the exchange's write alone"]!.total)))
+
+// A working set larger than the cache: per shape, the stateless and the cached path over their
+// own sessions, message by message in turn (the same disk state for both), after a warm-up.
+let workingSetMessages = Int(argument("--messages") ?? "") ?? 2_000
+print("working set: cache \(workingSetCache) sessions; \(workingSetSessions) sessions of \(historyMessages) messages"
+      + " (fits: \(workingSetCache / 2)); \(workingSetMessages) measured messages per row after two rounds of warm-up")
+print("  path       shape          p50 total    p50 own    p99 own   hit ratio   history reads/message")
+for shape in TrafficShape.allCases {
+    let runs = [try await workingSetRun("stateless", shape, measured: workingSetMessages),
+                try await workingSetRun("cached", shape, measured: workingSetMessages)]
+    let measured = try await Task.detached { () async throws -> [WorkingSetResult] in
+        for run in runs { for n in 0..<run.warmUp { try await run.send(n) } }
+        var results = Array(repeating: WorkingSetResult(), count: runs.count)
+        let before = runs.map(\.chat.cache.stats)
+        for step in 0..<workingSetMessages {
+            for (index, run) in runs.enumerated() {
+                _ = counting.clock.take()
+                let reads = counting.reads
+                let start = ContinuousClock.now
+                try await run.send(run.warmUp + step)
+                let total = ContinuousClock.now - start
+                results[index].total.append(total)
+                results[index].own.append(total - counting.clock.take())
+                results[index].reads += counting.reads - reads
+            }
+        }
+        for (index, run) in runs.enumerated() {
+            let after = run.chat.cache.stats
+            results[index].hits = after.hits - before[index].hits
+            results[index].lookups = after.hits + after.misses - before[index].hits - before[index].misses
+        }
+        return results
+    }.value
+    for (run, result) in zip(runs, measured) {
+        func pct(_ samples: [Duration], _ p: Double) -> Double {
+            let sorted = samples.map(\.microseconds).sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+        let ratio = result.lookups == 0 ? "-" : String(format: "%.3f", Double(result.hits) / Double(result.lookups))
+        print("  " + run.path.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + shape.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+              + String(format: " %8.1f µs %8.1f µs %8.1f µs", pct(result.total, 0.5), pct(result.own, 0.5), pct(result.own, 0.99))
+              + "   " + ratio.padding(toLength: 9, withPad: " ", startingAt: 0)
+              + String(format: "   %.2f", Double(result.reads) / Double(result.total.count)))
+    }
+}
 
 // The recovery read alone: 50 messages from SQLite into context turns.
 let recoverID = try await sessionWithHistory()
