@@ -22,7 +22,7 @@ struct JSONBody {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            value = try JSONValue(json: buffer.readableBytesView)
         } catch {
             throw APIError(.badRequest, code: "invalid_json", message: "request body is not valid JSON")
         }

@@ -115,8 +115,9 @@ struct OpenAIChunkFrames: Sendable {
         OpenAIChatChunk(id: call.id, created: call.created, model: model, choices: choices)
     }
 
+    /// Written by hand (``OpenAIChatChunk/json()``): one per piece of a streamed reply.
     private func frame(_ chunk: OpenAIChatChunk) -> ByteBuffer {
-        ServerSentEvents.frame(chunk)
+        ServerSentEvents.frame(json: chunk.json())
     }
 }
 

@@ -107,7 +107,7 @@ struct OpenAIRoutes {
         do {
             let exchange = try await state.chat.send(sessionID: sessionID, tenant: context.tenant, content: content)
             ticket.completed(exchange.completion.usage)
-            return try JSONResponse.make(body(exchange.completion, call: call, exchange: exchange))
+            return body(exchange.completion, call: call, exchange: exchange).response()
         } catch ChatError.upstreamFailed(let userMessageID, let reason) {
             throw APIError(.badGateway, code: "upstream_failed",
                            message: "the AI provider gave no reply; your message was saved: \(reason)",
@@ -128,7 +128,7 @@ struct OpenAIRoutes {
             throw Self.upstreamFailure(error)
         }
         ticket.completed(completion.usage)
-        return try JSONResponse.make(body(completion, call: call, exchange: nil))
+        return body(completion, call: call, exchange: nil).response()
     }
 
     /// A provider's failure on the stateless route, as the status and shape OpenAI's SDKs retry on.

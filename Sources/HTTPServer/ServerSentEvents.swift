@@ -42,7 +42,7 @@ enum ServerSentEvents {
     }
 
     /// `event: NAME` (when named) and `data: JSON`.
-    static func frame(event name: String? = nil, json: Data) -> ByteBuffer {
+    static func frame(event name: String? = nil, json: some Sequence<UInt8>) -> ByteBuffer {
         var buffer = ByteBuffer()
         if let name { buffer.writeString("event: \(name)\n") }
         buffer.writeString("data: ")

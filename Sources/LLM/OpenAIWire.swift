@@ -3,9 +3,9 @@ import OracleCore
 
 /// OpenAI `chat/completions` JSON, request and response (also spoken by OpenRouter and Ollama).
 enum OpenAIWire {
-    struct Response: Decodable {
-        struct Choice: Decodable {
-            struct Message: Decodable {
+    struct Response: Decodable, Equatable {
+        struct Choice: Decodable, Equatable {
+            struct Message: Decodable, Equatable {
                 var content: String?
                 var tool_calls: [WireToolCall]?
             }
@@ -14,20 +14,20 @@ enum OpenAIWire {
             var finish_reason: String?
         }
         /// Whole in a message; in a stream's delta, a piece of call `index` (id and name in its first piece).
-        struct WireToolCall: Decodable {
-            struct Function: Decodable { var name: String?; var arguments: String? }
+        struct WireToolCall: Decodable, Equatable {
+            struct Function: Decodable, Equatable { var name: String?; var arguments: String? }
             var index: Int?
             var id: String?
             var function: Function?
         }
-        struct Usage: Decodable {
-            struct PromptDetails: Decodable { var cached_tokens: Int? }
+        struct Usage: Decodable, Equatable {
+            struct PromptDetails: Decodable, Equatable { var cached_tokens: Int? }
             var prompt_tokens: Int?
             var completion_tokens: Int?
             var total_tokens: Int?
             var prompt_tokens_details: PromptDetails?
         }
-        struct ErrorBody: Decodable { var message: String?; var code: Int? }
+        struct ErrorBody: Decodable, Equatable { var message: String?; var code: Int? }
         var choices: [Choice]?
         var usage: Usage?
         var error: ErrorBody?
@@ -108,7 +108,9 @@ enum OpenAIWire {
         }
     }
 
+    /// Read by ``JSONReader`` when the reply is as expected (see OpenAIWire+Reader.swift), else by `JSONDecoder`.
     static func decode(_ bytes: some Collection<UInt8>) throws(UpstreamError) -> Response {
+        if let value = JSONReader.read(bytes), let response = Response(reading: value) { return response }
         do {
             return try JSONDecoder().decode(Response.self, from: Data(bytes))
         } catch {

@@ -146,9 +146,10 @@ public final class TenantUsage: Sendable {
         let now = clock()
         let second = Int64(now.rounded(.down))
         return state.withLock { state in
-            var windows = state.tenants[tenant] ?? Tenant()
+            // Taken out, not copied: pruning a copy would copy its buckets (see `add`).
+            var windows = state.tenants.removeValue(forKey: tenant) ?? Tenant()
             Self.prune(&windows, second: second)
-            state.tenants[tenant] = windows.seconds.buckets.isEmpty && windows.minutes.buckets.isEmpty ? nil : windows
+            if !(windows.seconds.buckets.isEmpty && windows.minutes.buckets.isEmpty) { state.tenants[tenant] = windows }
             let s = windows.seconds, m = windows.minutes
             return Reading(
                 requestsPerMinute: Window(used: s.requests, retryAfterSeconds: s.retryAfter(
@@ -176,13 +177,18 @@ public final class TenantUsage: Sendable {
         let second = Int64(clock().rounded(.down))
         let minute = second.floorDiv(Self.minuteSeconds)
         state.withLock { state in
-            var windows = state.tenants[tenant] ?? Tenant()
-            Self.prune(&windows, second: second)
-            windows.seconds.add(at: second, requests: requests, prompt: prompt, completion: completion)
-            windows.minutes.add(at: minute * Self.minuteSeconds, requests: requests, prompt: prompt, completion: completion)
-            state.tenants[tenant] = windows
+            // Changed in place: a copy taken out of the dictionary shares its bucket arrays, so
+            // changing it copied them (a day of minutes is 1,440 buckets), twice per request.
+            Self.record(into: &state.tenants[tenant, default: Tenant()], second: second, minute: minute,
+                        requests: requests, prompt: prompt, completion: completion)
             state.dirty[tenant, default: []].insert(minute)
         }
+    }
+
+    private static func record(into windows: inout Tenant, second: Int64, minute: Int64, requests: Int, prompt: Int, completion: Int) {
+        prune(&windows, second: second)
+        windows.seconds.add(at: second, requests: requests, prompt: prompt, completion: completion)
+        windows.minutes.add(at: minute * minuteSeconds, requests: requests, prompt: prompt, completion: completion)
     }
 
     private static func prune(_ windows: inout Tenant, second: Int64) {
@@ -250,7 +256,7 @@ public final class TenantUsage: Sendable {
         let records = try await store.tenantUsage(sinceMinute: since)
         state.withLock { state in
             for record in records {
-                var windows = state.tenants[record.tenant] ?? Tenant()
+                var windows = state.tenants.removeValue(forKey: record.tenant) ?? Tenant()
                 let start = record.minute * Self.minuteSeconds
                 let requests = Int(record.requests), prompt = Int(record.promptTokens), completion = Int(record.completionTokens)
                 windows.minutes.add(at: start, requests: requests, prompt: prompt, completion: completion)

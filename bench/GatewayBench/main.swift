@@ -22,12 +22,29 @@
 // (about 5 minutes with the default 5 s per run)
 // (`target`: run only the targets whose name contains it, with their baselines.)
 // Needs `wrk` (bench/run.sh installs it). Prints figures only; nothing here is asserted.
+//
+// `GatewayBench serve [upstream /v1 URL]`: only starts the upstream and a `stateless` gateway, prints the gateway's
+// base URL and waits until its standard input closes: a gateway to profile under a fixed load,
+// e.g. `valgrind --tool=callgrind --instr-atstart=no .build/release/GatewayBench serve`
+// (bench/profile-v1.sh does that and prints instructions per request).
 import Foundation
 import LLM
 import Storage
 import TestSupport
 
 let arguments = CommandLine.arguments.dropFirst()
+if arguments.first == "serve" {
+    // An upstream already running (its `/v1` URL) may be given: under valgrind this process
+    // cannot spawn one (Foundation's Process fails on valgrind's descriptors).
+    let upstream = arguments.dropFirst().first == nil ? try UpstreamProcess(reply: "The answer is forty-two.") : nil
+    let gateway = try await BenchGateway.start(upstreamBaseURL: arguments.dropFirst().first ?? upstream!.openAIBaseURL)
+    FileHandle.standardOutput.write(Data((gateway.baseURL + "\n").utf8))
+    // readLine blocks a thread; keep it off the executor the server runs on.
+    await Task.detached { while readLine() != nil {} }.value
+    await gateway.stop()
+    upstream?.stop()
+    exit(0)
+}
 let seconds = Int(arguments.first ?? "") ?? 5
 let only = arguments.dropFirst().first
 let historyMessages = 50
