@@ -93,8 +93,11 @@ def rss_mib(pid):
 
 
 def milliseconds(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.match(r"([\d.]+)(us|ms|s|m|h)", text)
+    if not match:
+        raise SystemExit(f"peers: wrk printed a latency this script cannot read: {text!r}")
+    value, unit = match.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
 
 
 def wrk(url, body, connections, script_extra=""):
@@ -109,8 +112,11 @@ def wrk(url, body, connections, script_extra=""):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors or total == 0:
         raise SystemExit(f"peers: {url} answered errors under load:\n{out}")
-    p50 = milliseconds(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = milliseconds(re.search(r"99%\s+(\S+)", out).group(1))
+    try:
+        p50 = milliseconds(re.search(r"50%\s+(\S+)", out).group(1))
+        p99 = milliseconds(re.search(r"99%\s+(\S+)", out).group(1))
+    except SystemExit as problem:
+        raise SystemExit(f"{problem}\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), p50, p99, total
 
 
