@@ -113,8 +113,9 @@ def wrk(url, body, connections, script_extra=""):
     if errors or total == 0:
         raise SystemExit(f"peers: {url} answered errors under load:\n{out}")
     try:
-        p50 = milliseconds(re.search(r"50%\s+(\S+)", out).group(1))
-        p99 = milliseconds(re.search(r"99%\s+(\S+)", out).group(1))
+        # The distribution's own lines ("     50%  187.00us"), not a "+/- Stdev" column ending in 50%.
+        p50 = milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+        p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     except SystemExit as problem:
         raise SystemExit(f"{problem}\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), p50, p99, total
