@@ -187,7 +187,7 @@ public final class ModelRouter: LLMProvider {
             let last = index == legs.count - 1 || !withinBudget(since: started)
             do {
                 return try await leg.provider.complete(leg.request(request, last: last))
-            } catch where !last && fallsOver(error, on: leg, of: legs, request) {
+            } catch where !last && fallsOver(error, on: leg, request) {
                 countFallover(from: leg.target.provider)
             }
         }
@@ -217,7 +217,7 @@ public final class ModelRouter: LLMProvider {
                     let first: CompletionChunk?
                     do {
                         first = try await pieces.next()
-                    } catch where !last && self.fallsOver(error, on: leg, of: legs, request) {
+                    } catch where !last && self.fallsOver(error, on: leg, request) {
                         self.countFallover(from: leg.target.provider)
                         continue
                     }
@@ -284,7 +284,7 @@ public final class ModelRouter: LLMProvider {
 
     /// Whether the next target may answer where `leg` failed: a request's own model refusing
     /// it on `/v1` is the client's to hear; a target routing.lua put in its place is not.
-    private func fallsOver(_ error: any Error, on leg: Leg, of legs: [Leg], _ request: CompletionRequest) -> Bool {
+    private func fallsOver(_ error: any Error, on leg: Leg, _ request: CompletionRequest) -> Bool {
         let requested = live.withLock { $0.catalogue.resolve(request.model) }
         let isRequested = requested.map { leg.target == RouteTarget(provider: $0.provider, model: $0.upstreamModel) } ?? false
         return Self.fallsOver(error, allowsFallback: request.allowsFallback || !isRequested)

@@ -1,17 +1,24 @@
 import Foundation
+import OracleCore
 import Yams
 
 /// Reading the YAML configuration files (contacts, models): bounded in bytes, parsed without
 /// echoing the file's text (it may hold URLs and keys), strict about keys and names. Every
 /// error names the file and the entry.
 enum YAMLConfigFile {
-    /// The file's text; nil when it does not exist.
+    /// The file's text; nil when it does not exist. Read through ``BoundedTextFile``: the
+    /// watcher reads it twice a second, and a FIFO or a huge file must not hang or bloat it.
     static func read(_ path: String, maxBytes: Int) throws(ConfigFileError) -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigFileError(path, "cannot be read") }
-        guard data.count <= maxBytes else { throw ConfigFileError(path, "is larger than \(maxBytes / 1024) KiB") }
-        guard let text = String(data: data, encoding: .utf8) else { throw ConfigFileError(path, "is not UTF-8 text") }
-        return text
+        var size = 0
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path), let bytes = attributes[.size] as? Int { size = bytes }
+        guard size <= maxBytes else { throw ConfigFileError(path, "is larger than \(maxBytes / 1024) KiB") }
+        do throws(BoundedTextFile.Refused) {
+            return try BoundedTextFile.read(path, limit: maxBytes, kind: "configuration files")
+        } catch {
+            // Its message names the path already; ours puts the path first, as every other.
+            throw ConfigFileError(path, String(error.description.dropFirst("cannot read \(path): ".count)))
+        }
     }
 
     /// The most nodes a file may unfold to. Anchors and aliases are cheap to write and expensive

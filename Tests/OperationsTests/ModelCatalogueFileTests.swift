@@ -131,5 +131,13 @@ import TestSupport
             #expect(error.description == "models.yaml: defines more than 500 models")
         }
         #expect(try ModelCatalogueFile.load(path: dir.file("absent.yaml"), environment: [:]) == nil, "no file: no catalogue")
+        // A FIFO in the file's place would block a plain read (and the watcher) forever.
+        #expect(mkfifo(dir.file("pipe.yaml"), 0o600) == 0)
+        do {
+            _ = try ModelCatalogueFile.load(path: dir.file("pipe.yaml"), environment: [:])
+            Issue.record("a FIFO must be refused")
+        } catch {
+            #expect(error.description == "\(dir.file("pipe.yaml")): not a regular file")
+        }
     }
 }
